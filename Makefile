@@ -1,0 +1,57 @@
+# BYOC kit for SageMaker Processing. `make` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+IMAGES := $(notdir $(patsubst %/,%,$(dir $(wildcard containers/*/Dockerfile))))
+IMAGE_PREFIX ?= byoc
+TAG ?= latest
+# The offline base (containers/offline-base.sh); set e.g. BASE_IMAGE=python:3.11-slim-bookworm with a registry.
+OFFLINE_BASE := byoc/offline-base:bookworm
+BASE_IMAGE ?= $(OFFLINE_BASE)
+# Debian's docker CLI builds with BuildKit on engines without buildx; fall back to whatever is on PATH.
+DOCKER_BUILD ?= $(shell [ -x /usr/bin/docker ] && echo /usr/bin/docker || echo docker)
+# Passed as a BuildKit secret (never a layer) so pip trusts a TLS-intercepting proxy; optional.
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z0-9_%/.-]+:.*## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@echo "  images: $(IMAGES)"
+
+engine: ## Install and start a Docker engine if none answers (idempotent)
+	@bash containers/engine.sh
+
+offline-base: engine ## Build the offline Debian base image if it is missing (debootstrap + docker import)
+	@if [ "$(BASE_IMAGE)" = "$(OFFLINE_BASE)" ]; then bash containers/offline-base.sh $(OFFLINE_BASE); fi
+
+venv: $(VENV)/.installed ## Create .venv with the pinned launcher, test and lint dependencies
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev,sagemaker]'
+	@touch $@
+
+build: $(addprefix build/,$(IMAGES)) ## Build every image
+
+build/%: offline-base ## Build one image, e.g. make build/sklearn
+	DOCKER_BUILDKIT=1 $(DOCKER_BUILD) build --platform linux/amd64 \
+	  --build-arg BASE_IMAGE=$(BASE_IMAGE) \
+	  $(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
+	  -f containers/$*/Dockerfile -t $(IMAGE_PREFIX)/$*:$(TAG) .
+
+lint: venv ## ruff and mypy (strict)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: venv build lint ## Everything the tests need (engine, images, venv), then the whole suite
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+comma := ,
+.PHONY: help engine offline-base venv build lint test

@@ -1,0 +1,1 @@
+"""Jobs the kit's images run: `docker run IMAGE <job> [args]`; each module has `main(argv)`."""
