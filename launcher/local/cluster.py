@@ -1,0 +1,197 @@
+"""The job's hosts as Docker containers on one private network, where each name algo-i resolves.
+
+The only module that talks to the engine (docker-py has no type hints; it stays behind this one).
+Everything it creates carries the labels below, so `byoc` and the tests can find and sweep it, and
+`Cluster` is a context manager that removes its containers and network however the job ends.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import docker
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+
+from launcher.errors import BackendError
+
+LABEL_KIT = "byoc.kit"
+LABEL_JOB = "byoc.job"
+LABEL_HOST = "byoc.host"
+KIT = "byoc-processing"
+SAGEMAKER_ARCHITECTURE = "amd64"
+
+
+class EngineError(BackendError):
+    """The Docker engine is unreachable, the image is unusable, or a container could not be made."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostSpec:
+    name: str
+    ml_dir: Path  # bind-mounted at /opt/ml
+    environment: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSpec:
+    job_name: str
+    image: str
+    entrypoint: tuple[str, ...] | None
+    arguments: tuple[str, ...] | None
+    hosts: tuple[HostSpec, ...]
+
+
+def engine() -> Any:
+    """A docker-py client, or an EngineError saying how to get an engine."""
+    try:
+        client = docker.from_env()
+        client.ping()
+    except DockerException as exc:
+        raise EngineError(
+            f"no Docker engine answers ({exc}); start one (`make engine` installs and starts dockerd)"
+        ) from exc
+    return client
+
+
+def check_image(client: Any, image: str) -> None:
+    """The image must be present and linux/amd64: every SageMaker Processing instance type is x86_64."""
+    try:
+        attrs = client.images.get(image).attrs
+    except ImageNotFound:
+        raise EngineError(
+            f"image_uri {image!r} is not in the local Docker engine: build it (`make build`) or `docker pull` it"
+        ) from None
+    arch = attrs.get("Architecture")
+    if arch != SAGEMAKER_ARCHITECTURE:
+        raise EngineError(
+            f"image_uri {image!r} is built for {attrs.get('Os')}/{arch}, but SageMaker Processing runs "
+            f"linux/amd64 only: rebuild with `--platform linux/amd64`"
+        )
+
+
+def labels(job_name: str, host: str | None = None) -> dict[str, str]:
+    found = {LABEL_KIT: KIT, LABEL_JOB: job_name}
+    if host is not None:
+        found[LABEL_HOST] = host
+    return found
+
+
+class Cluster:
+    """Creates the network and one container per host on enter; removes them all on exit."""
+
+    def __init__(self, client: Any, spec: ClusterSpec) -> None:
+        self.client = client
+        self.spec = spec
+        self.network: Any = None
+        self.containers: dict[str, Any] = {}
+        self._stop_lock = threading.Lock()
+
+    def __enter__(self) -> Cluster:
+        try:
+            self._create()
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.remove()
+
+    def _create(self) -> None:
+        name = f"byoc-{self.spec.job_name}"
+        try:
+            self.network = self.client.networks.create(name, driver="bridge", labels=labels(self.spec.job_name))
+            for host in self.spec.hosts:
+                self.containers[host.name] = self._create_container(host)
+        except APIError as exc:
+            raise EngineError(f"could not create the job's network or containers: {exc.explanation or exc}") from exc
+
+    def _create_container(self, host: HostSpec) -> Any:
+        entrypoint = list(self.spec.entrypoint) if self.spec.entrypoint is not None else None
+        # With an entrypoint override Docker drops the image's CMD, as SageMaker does; no arguments = none.
+        command = list(self.spec.arguments) if self.spec.arguments is not None else None
+        endpoint = self.client.api.create_endpoint_config(aliases=[host.name])
+        return self.client.containers.create(
+            self.spec.image,
+            command=command,
+            entrypoint=entrypoint,
+            name=f"byoc-{self.spec.job_name}-{host.name}",
+            hostname=host.name,
+            environment=dict(host.environment),
+            volumes={str(host.ml_dir): {"bind": "/opt/ml", "mode": "rw"}},
+            labels=labels(self.spec.job_name, host.name),
+            network=self.network.name,
+            networking_config={self.network.name: endpoint},
+            detach=True,
+        )
+
+    def start(self) -> None:
+        """Start every host at once, as SageMaker starts the instances of a job together."""
+        self._each(lambda c: c.start())
+
+    def stop(self, grace_seconds: float) -> None:
+        """SIGTERM to every container still running, SIGKILL after the grace period."""
+        with self._stop_lock:
+            self._each(lambda c: _quiet(lambda: c.stop(timeout=max(0, round(grace_seconds)))))
+
+    def kill(self) -> None:
+        self._each(lambda c: _quiet(lambda: c.kill()))
+
+    def wait(self, host: str) -> int:
+        """Block until the host's container exits; its exit code."""
+        result = self.containers[host].wait()
+        return int(result["StatusCode"])
+
+    def log_stream(self, host: str) -> Iterator[bytes]:
+        stream: Iterator[bytes] = self.containers[host].logs(stream=True, follow=True, stdout=True, stderr=True)
+        return stream
+
+    def oom_killed(self, host: str) -> bool:
+        container = self.containers[host]
+        _quiet(container.reload)
+        return bool(container.attrs.get("State", {}).get("OOMKilled"))
+
+    def remove(self) -> None:
+        self._each(lambda c: _quiet(lambda: c.remove(force=True)))
+        self.containers.clear()
+        if self.network is not None:
+            _quiet(self.network.remove)
+            self.network = None
+
+    def _each(self, action: Callable[[Any], None]) -> None:
+        containers = list(self.containers.values())
+        if not containers:
+            return
+        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+            list(pool.map(action, containers))
+
+
+def sweep(client: Any, job_name: str | None = None) -> int:
+    """Remove containers and networks the kit left behind (all, or one job's); how many were removed."""
+    selector = [f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        _quiet(functools.partial(container.remove, force=True))
+        removed += 1
+    for network in client.networks.list(filters={"label": selector}):
+        _quiet(network.remove)
+        removed += 1
+    return removed
+
+
+def _quiet(action: Callable[[], object]) -> None:
+    """Run a clean-up step whose object may already be gone."""
+    try:
+        action()
+    except NotFound:
+        pass
+    except APIError as exc:
+        if exc.status_code not in (404, 409):
+            raise

@@ -1,0 +1,158 @@
+"""Taking outputs out of the hosts' folders, EndOfJob or Continuous, as SageMaker does.
+
+Every host uploads its own LocalPath to the same destination, so two hosts writing one file name
+would, on SageMaker, silently overwrite each other. Here that is caught instead: identical files are
+uploaded once; different files at the same name fail the job with both hosts named, before anything
+of that output is uploaded (give each host's files its own name, e.g. with `ctx.current_host`).
+
+EndOfJob outputs go out only after every host has exited 0. Continuous outputs go out while the job
+runs (a file is sent once its size and mtime have held still for one poll), and whatever is new
+is sent at the end of a successful job. On failure or stop nothing more is sent: the files stay in
+the job folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from launcher.definition import ProcessingOutput
+from launcher.errors import LauncherError
+from launcher.local.workspace import JobWorkspace
+from launcher.storage.client import S3ClientProvider
+from launcher.storage.locations import Location, parse_location
+from launcher.storage.transfer import upload_one
+
+CHUNK = 1 << 20
+
+
+class OutputConflictError(LauncherError):
+    """Two hosts wrote different files under the same name in one output."""
+
+    def __init__(self, output: str, relative: PurePosixPath, hosts: Iterable[str]) -> None:
+        names = " and ".join(sorted(hosts))
+        super().__init__(
+            f"output '{output}': {names} both wrote '{relative}' with different contents; on SageMaker one "
+            "would silently overwrite the other. Give each host's files their own names (e.g. include the "
+            "current host)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HostFile:
+    host: str
+    path: Path
+    relative: PurePosixPath
+
+
+def output_files(workspace: JobWorkspace, hosts: tuple[str, ...], output: ProcessingOutput) -> list[HostFile]:
+    """Regular files under each host's LocalPath; symlinks are not followed, as on SageMaker."""
+    found = []
+    for host in hosts:
+        root = workspace.host_path(host, output.source)
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and not path.is_symlink():
+                found.append(HostFile(host, path, PurePosixPath(path.relative_to(root).as_posix())))
+    return found
+
+
+def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[HostFile]:
+    """The files to upload for one output: one per name, or an OutputConflictError."""
+    chosen: dict[PurePosixPath, tuple[HostFile, str]] = {}
+    for file in files:
+        digest = _digest(file.path)
+        if file.relative not in chosen:
+            chosen[file.relative] = (file, digest)
+        elif chosen[file.relative][1] != digest:
+            raise OutputConflictError(output.output_name, file.relative, (chosen[file.relative][0].host, file.host))
+    return [file for file, _ in chosen.values()]
+
+
+def upload_outputs(
+    workspace: JobWorkspace,
+    hosts: tuple[str, ...],
+    outputs: tuple[ProcessingOutput, ...],
+    s3: S3ClientProvider,
+    skip: set[tuple[str, PurePosixPath, str]] | None = None,
+) -> None:
+    """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent."""
+    planned = [(output, check_conflicts(output, output_files(workspace, hosts, output))) for output in outputs]
+    for output, files in planned:
+        destination = parse_location(output.destination)
+        for file in files:
+            if skip is None or (output.output_name, file.relative, _digest(file.path)) not in skip:
+                upload_one(file.path, destination, file.relative, s3)
+
+
+class ContinuousUploader:
+    """Polls the Continuous outputs of every host and uploads files whose size and mtime held still."""
+
+    def __init__(
+        self,
+        workspace: JobWorkspace,
+        hosts: tuple[str, ...],
+        outputs: tuple[ProcessingOutput, ...],
+        s3: S3ClientProvider,
+        interval_seconds: float,
+    ) -> None:
+        self.workspace = workspace
+        self.hosts = hosts
+        self.outputs = tuple(o for o in outputs if o.s3_upload_mode == "Continuous")
+        self.s3 = s3
+        self.interval = interval_seconds
+        self.sent: set[tuple[str, PurePosixPath, str]] = set()
+        self.owners: dict[tuple[str, PurePosixPath], tuple[str, str]] = {}  # (output, name) -> (host, digest)
+        self.error: LauncherError | None = None
+        self._seen: dict[Path, tuple[int, int]] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="continuous-upload", daemon=True)
+
+    def start(self) -> None:
+        if self.outputs:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._done.wait(self.interval):
+            try:
+                self.poll()
+            except LauncherError as error:  # kept for the end of the job; polling goes on for other files
+                self.error = self.error or error
+
+    def poll(self) -> None:
+        for output in self.outputs:
+            destination = parse_location(output.destination)
+            for file in output_files(self.workspace, self.hosts, output):
+                stat = file.path.stat()
+                signature = (stat.st_size, stat.st_mtime_ns)
+                steady = self._seen.get(file.path) == signature
+                self._seen[file.path] = signature
+                if steady:
+                    self._send(output, file, destination)
+
+    def _send(self, output: ProcessingOutput, file: HostFile, destination: Location) -> None:
+        digest = _digest(file.path)
+        key = (output.output_name, file.relative)
+        if (output.output_name, file.relative, digest) in self.sent:
+            return
+        owner = self.owners.get(key)
+        if owner is not None and owner[0] != file.host and owner[1] != digest:
+            raise OutputConflictError(output.output_name, file.relative, (owner[0], file.host))
+        upload_one(file.path, destination, file.relative, self.s3)
+        self.owners[key] = (file.host, digest)
+        self.sent.add((output.output_name, file.relative, digest))
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,239 @@
+"""Move bytes: objects into a host folder before a job, a host folder to its destination after it.
+
+Inputs are always *copied*, never hard-linked or bind-mounted: the container may modify or delete what is
+in its LocalPath, and that must not reach the user's original files. S3 objects go through boto3's
+transfer manager (`download_file`/`upload_file`, multipart and threads per object, tuned with an optional
+`boto3.s3.transfer.TransferConfig`); local files are copied in 1 MiB chunks so progress can be reported.
+
+Outputs: only regular files are uploaded. Symlinks are not followed, as on SageMaker (contract §5): a
+symlink to a file is skipped, a symlinked folder is not entered, and both are listed in the
+`UploadReport` along with sockets and FIFOs, so the caller can tell the user. Empty folders are not
+uploaded (S3 has no folders). An object's key is `<destination prefix>/<path relative to the folder>`.
+
+`progress`, when given, is called with a number of bytes each time some more have been moved; boto3
+calls it from its worker threads.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import TracebackType
+from typing import Any, BinaryIO, Protocol, Self
+
+from boto3.s3.transfer import TransferConfig
+
+from launcher.storage.client import S3ClientProvider, s3_errors
+from launcher.storage.errors import LocalFileError, SourceNotFoundError
+from launcher.storage.listing import SourceObject
+from launcher.storage.locations import Location, S3Location
+
+__all__ = [
+    "ByteStream",
+    "ProgressCallback",
+    "SkippedEntry",
+    "UploadReport",
+    "download",
+    "open_stream",
+    "upload",
+]
+
+ProgressCallback = Callable[[int], None]
+"""Called with the number of bytes just moved."""
+
+_CHUNK = 1024 * 1024
+
+
+class ByteStream(Protocol):
+    """A readable binary stream: an S3 object body (botocore `StreamingBody`) or an open local file."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None, /
+    ) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    """An entry of an output folder that was not uploaded, and why."""
+
+    relative_path: PurePosixPath
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class UploadReport:
+    """What `upload` did: the files uploaded (in order) and the entries skipped."""
+
+    uploaded: tuple[PurePosixPath, ...]
+    skipped: tuple[SkippedEntry, ...]
+    total_bytes: int
+
+
+def download(
+    objects: Iterable[SourceObject],
+    dest_dir: Path,
+    s3: S3ClientProvider,
+    *,
+    progress: ProgressCallback | None = None,
+    transfer_config: TransferConfig | None = None,
+) -> None:
+    """Copy each object to `dest_dir / relative_path`, creating `dest_dir` and parent folders.
+
+    `s3` is called only if an object is in S3. Raises `S3AccessError` or `LocalFileError`.
+    """
+    _mkdir(dest_dir)
+    for obj in objects:
+        target = dest_dir.joinpath(*obj.relative_path.parts)
+        _mkdir(target.parent)
+        if isinstance(obj.location, S3Location):
+            location = obj.location
+            client = s3()
+            try:
+                with s3_errors("GetObject", location):
+                    client.download_file(
+                        Bucket=location.bucket,
+                        Key=location.key,
+                        Filename=str(target),
+                        Callback=progress,
+                        Config=transfer_config,
+                    )
+            except OSError as exc:  # boto3 writes a temporary file next to the target, then renames it
+                raise LocalFileError("writing", str(target), exc) from exc
+        else:
+            _copy_file(obj.location.path, target, progress)
+
+
+def open_stream(obj: SourceObject, s3: S3ClientProvider) -> ByteStream:
+    """Open `obj` for streaming reads (for Pipe mode). The caller closes it and handles gzip.
+
+    Errors while opening are `S3AccessError`/`LocalFileError`; errors while reading are not wrapped.
+    """
+    if isinstance(obj.location, S3Location):
+        location = obj.location
+        client = s3()
+        with s3_errors("GetObject", location):
+            body: ByteStream = client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
+        return body
+    try:
+        return obj.location.path.open("rb")
+    except OSError as exc:
+        raise LocalFileError("opening", obj.uri, exc) from exc
+
+
+def upload(
+    source_dir: Path,
+    destination: Location,
+    s3: S3ClientProvider,
+    *,
+    progress: ProgressCallback | None = None,
+    transfer_config: TransferConfig | None = None,
+) -> UploadReport:
+    """Upload every regular file below `source_dir` to `destination` (an S3 prefix or a local folder),
+    at `<destination>/<relative path>`; see the module docstring for what is skipped.
+
+    `s3` is called only for an S3 destination. Raises `SourceNotFoundError` if `source_dir` is not a
+    folder, `S3AccessError` or `LocalFileError`.
+    """
+    if not source_dir.is_dir():
+        raise SourceNotFoundError(str(source_dir), f'output folder "{source_dir}" does not exist')
+    files, skipped = _scan_output(source_dir)
+    total = 0
+    for relative, size in files:
+        upload_one(source_dir.joinpath(*relative.parts), destination, relative, s3, progress=progress,
+                   transfer_config=transfer_config)
+        total += size
+    return UploadReport(tuple(relative for relative, _ in files), tuple(skipped), total)
+
+
+def upload_one(
+    source: Path,
+    destination: Location,
+    relative: PurePosixPath,
+    s3: S3ClientProvider,
+    *,
+    progress: ProgressCallback | None = None,
+    transfer_config: TransferConfig | None = None,
+) -> None:
+    """Upload one file to `<destination>/<relative>`. A local target is written under a temporary
+    name and renamed, so a reader never sees half a file."""
+    if isinstance(destination, S3Location):
+        target = destination.child(relative.as_posix())
+        client = s3()
+        with s3_errors("PutObject", target):
+            client.upload_file(
+                Filename=str(source),
+                Bucket=target.bucket,
+                Key=target.key,
+                Callback=progress,
+                Config=transfer_config,
+            )
+        return
+    target_path = destination.path.joinpath(*relative.parts)
+    _mkdir(target_path.parent)
+    partial = target_path.with_name(f".{target_path.name}.partial")
+    _copy_file(source, partial, progress)
+    try:
+        os.replace(partial, target_path)
+    except OSError as exc:
+        raise LocalFileError("renaming", str(partial), exc) from exc
+
+
+def _scan_output(root: Path) -> tuple[list[tuple[PurePosixPath, int]], list[SkippedEntry]]:
+    def fail(exc: OSError) -> None:
+        raise LocalFileError("listing", str(exc.filename or root), exc)
+
+    files: list[tuple[PurePosixPath, int]] = []
+    skipped: list[SkippedEntry] = []
+    for folder, dirs, names in os.walk(root, onerror=fail):  # followlinks=False: symlinked dirs not entered
+        base = Path(folder)
+        for name in dirs:
+            if (base / name).is_symlink():
+                relative = _relative(base / name, root)
+                skipped.append(SkippedEntry(relative, "symlink to a folder, not followed"))
+        for name in names:
+            path = base / name
+            try:
+                info = path.lstat()
+            except OSError as exc:
+                raise LocalFileError("reading", str(path), exc) from exc
+            if stat.S_ISREG(info.st_mode):
+                files.append((_relative(path, root), info.st_size))
+            elif stat.S_ISLNK(info.st_mode):
+                skipped.append(SkippedEntry(_relative(path, root), "symlink, not followed"))
+            else:
+                skipped.append(SkippedEntry(_relative(path, root), "not a regular file"))
+    files.sort(key=lambda item: item[0].as_posix())
+    skipped.sort(key=lambda entry: entry.relative_path.as_posix())
+    return files, skipped
+
+
+def _relative(path: Path, root: Path) -> PurePosixPath:
+    return PurePosixPath(path.relative_to(root).as_posix())
+
+
+def _mkdir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LocalFileError("creating folder", str(path), exc) from exc
+
+
+def _copy_file(source: Path, target: Path, progress: ProgressCallback | None) -> None:
+    try:
+        with source.open("rb") as src, target.open("wb") as dst:
+            _pump(src, dst, progress)
+    except OSError as exc:
+        raise LocalFileError("copying", f"{source} to {target}", exc) from exc
+
+
+def _pump(src: BinaryIO, dst: BinaryIO, progress: ProgressCallback | None) -> None:
+    while chunk := src.read(_CHUNK):
+        dst.write(chunk)
+        if progress is not None:
+            progress(len(chunk))

@@ -1,0 +1,65 @@
+"""Local-backend tests: real containers of the images `make build` made, on the real engine."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.local.backend import LocalBackend, LocalOptions
+from launcher.local.cluster import LABEL_KIT
+from launcher.local.record import JobRecord
+
+SCRIPTS = Path(__file__).parent / "scripts"
+REPO = Path(__file__).resolve().parents[2]
+BASE_IMAGE = "byoc/base:latest"
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind() -> Iterator[None]:
+    """Every test must leave no container or network of the kit behind."""
+    yield
+    client = docker.from_env()
+    containers = client.containers.list(all=True, filters={"label": LABEL_KIT})
+    networks = client.networks.list(filters={"label": LABEL_KIT})
+    for leftover in [*containers, *networks]:
+        leftover.remove(**({"force": True} if leftover in containers else {}))
+    assert not containers and not networks, f"left behind: {containers} {networks}"
+
+
+@pytest.fixture
+def jobs_dir(tmp_path: Path) -> Path:
+    return tmp_path / "jobs"
+
+
+def behave_job(tmp_path: Path, *args: str, instance_count: int = 1, **fields: Any) -> JobDefinition:
+    """The behave.py test script as ScriptProcessor-style code, writing to output `out` -> tmp/out."""
+    fields.setdefault("outputs", (ProcessingOutput("/opt/ml/processing/output/out", str(tmp_path / "out"), "out"),))
+    return JobDefinition(image_uri=BASE_IMAGE, code=str(SCRIPTS / "behave.py"), command=("python3",),
+                         arguments=args, instance_count=instance_count, **fields)
+
+
+def local_files(folder: Path, count: int) -> ProcessingInput:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        (folder / f"part-{i}.csv").write_text(f"id,value\n{i},{i * i}\n")
+    return ProcessingInput(str(folder), "/opt/ml/processing/input/data", "data")
+
+
+def run_local(definition: JobDefinition, jobs_dir: Path, **options: Any) -> JobRecord:
+    options.setdefault("echo_logs", False)
+    options.setdefault("stop_grace_seconds", 10)
+    return LocalBackend(LocalOptions(jobs_dir=jobs_dir, **options)).run(definition)
+
+
+def byoc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """The installed `byoc` CLI as a user runs it."""
+    return subprocess.run([str(Path(sys.executable).parent / "byoc"), *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})}, check=False)

@@ -1,0 +1,449 @@
+"""YAML job files: good ones become the expected JobDefinition, bad ones fail with file:line: field: message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.errors import JobDefinitionError
+from launcher.jobfile import load_job_file, read_job_file
+from launcher.request import to_create_processing_job_request
+
+WriteJob = Callable[[str], str]
+
+GOOD = """
+# A job with every field set.
+image_uri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest
+role: arn:aws:iam::123456789012:role/SageMakerRole
+instance_count: 2
+instance_type: ml.c5.2xlarge
+arguments: [--mode, full, "10"]
+env:
+  MODE: full
+  DEBUG: "true"
+volume_size_in_gb: 100
+max_runtime_in_seconds: 3600
+job_name: nightly-1
+base_job_name: nightly
+inputs:
+  - source: data/raw/
+    destination: /opt/ml/processing/input/raw
+    input_name: raw
+    s3_data_type: S3Prefix
+    s3_input_mode: Pipe
+    s3_data_distribution_type: ShardedByS3Key
+    s3_compression_type: Gzip
+  - source: s3://bkt/ref/lookup.csv
+    destination: /opt/ml/processing/input/ref
+    input_name: ref
+outputs:
+  - source: /opt/ml/processing/output/clean
+    destination: s3://bkt/clean/
+    output_name: clean
+    s3_upload_mode: Continuous
+  - source: /opt/ml/processing/output/report
+    destination: ../reports
+    output_name: report
+code: src/preprocess.py
+command: [python3, -u]
+"""
+
+
+def test_good_job_file_round_trips(write_job: WriteJob, tmp_path: Path) -> None:
+    job = load_job_file(write_job(GOOD))
+    assert job == JobDefinition(
+        image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest",
+        role="arn:aws:iam::123456789012:role/SageMakerRole",
+        instance_count=2,
+        instance_type="ml.c5.2xlarge",
+        arguments=("--mode", "full", "10"),
+        env={"MODE": "full", "DEBUG": "true"},
+        volume_size_in_gb=100,
+        max_runtime_in_seconds=3600,
+        job_name="nightly-1",
+        base_job_name="nightly",
+        inputs=(
+            ProcessingInput(f"{tmp_path}/data/raw/", "/opt/ml/processing/input/raw", "raw", "S3Prefix", "Pipe",
+                            "ShardedByS3Key", "Gzip"),
+            ProcessingInput("s3://bkt/ref/lookup.csv", "/opt/ml/processing/input/ref", "ref"),
+        ),
+        outputs=(
+            ProcessingOutput("/opt/ml/processing/output/clean", "s3://bkt/clean/", "clean", "Continuous"),
+            ProcessingOutput("/opt/ml/processing/output/report", str(tmp_path.parent / "reports"), "report"),
+        ),
+        code=f"{tmp_path}/src/preprocess.py",
+        command=("python3", "-u"),
+    )
+    assert to_create_processing_job_request(job, "nightly-1") == {
+        "ProcessingJobName": "nightly-1",
+        "ProcessingInputs": [
+            {"InputName": "raw", "AppManaged": False,
+             "S3Input": {"S3Uri": f"{tmp_path}/data/raw/", "LocalPath": "/opt/ml/processing/input/raw",
+                         "S3DataType": "S3Prefix", "S3InputMode": "Pipe",
+                         "S3DataDistributionType": "ShardedByS3Key", "S3CompressionType": "Gzip"}},
+            {"InputName": "ref", "AppManaged": False,
+             "S3Input": {"S3Uri": "s3://bkt/ref/lookup.csv", "LocalPath": "/opt/ml/processing/input/ref",
+                         "S3DataType": "S3Prefix", "S3InputMode": "File",
+                         "S3DataDistributionType": "FullyReplicated", "S3CompressionType": "None"}},
+            {"InputName": "code", "AppManaged": False,
+             "S3Input": {"S3Uri": f"{tmp_path}/src/preprocess.py", "LocalPath": "/opt/ml/processing/input/code",
+                         "S3DataType": "S3Prefix", "S3InputMode": "File",
+                         "S3DataDistributionType": "FullyReplicated", "S3CompressionType": "None"}},
+        ],
+        "ProcessingOutputConfig": {"Outputs": [
+            {"OutputName": "clean", "AppManaged": False,
+             "S3Output": {"S3Uri": "s3://bkt/clean/", "LocalPath": "/opt/ml/processing/output/clean",
+                          "S3UploadMode": "Continuous"}},
+            {"OutputName": "report", "AppManaged": False,
+             "S3Output": {"S3Uri": str(tmp_path.parent / "reports"), "LocalPath": "/opt/ml/processing/output/report",
+                          "S3UploadMode": "EndOfJob"}},
+        ]},
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 2, "InstanceType": "ml.c5.2xlarge",
+                                                  "VolumeSizeInGB": 100}},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "AppSpecification": {
+            "ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest",
+            "ContainerEntrypoint": ["python3", "-u", "/opt/ml/processing/input/code/preprocess.py"],
+            "ContainerArguments": ["--mode", "full", "10"],
+        },
+        "Environment": {"MODE": "full", "DEBUG": "true"},
+        "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
+    }
+
+
+def test_minimal_job_file_takes_the_sdk_defaults(write_job: WriteJob) -> None:
+    job = load_job_file(write_job("image_uri: proc:latest\nenv:\ninputs:\noutputs: []\n"))
+    assert job == JobDefinition("proc:latest")
+
+
+def test_paths_are_relative_to_the_job_file_not_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "job.yaml").write_text(
+        "image_uri: proc\n"
+        "inputs:\n"
+        "  - {source: data, destination: /opt/ml/processing/a, input_name: a}\n"
+        "  - {source: ~/data, destination: /opt/ml/processing/b, input_name: b}\n"
+        "  - {source: /abs/data, destination: /opt/ml/processing/c, input_name: c}\n"
+        "  - {source: 'file:///abs/data', destination: /opt/ml/processing/d, input_name: d}\n"
+        "  - {source: 's3://bkt/data', destination: /opt/ml/processing/e, input_name: e}\n"
+        "  - {source: ./x/../data/, destination: /opt/ml/processing/f, input_name: f}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HOME", "/home/me")
+    monkeypatch.chdir("/")
+    job = load_job_file(tmp_path / "jobs" / "job.yaml")
+    assert [i.source for i in job.inputs] == [
+        f"{tmp_path}/jobs/data",
+        "/home/me/data",
+        "/abs/data",
+        "file:///abs/data",
+        "s3://bkt/data",
+        f"{tmp_path}/jobs/data/",
+    ]
+
+
+def test_line_map_points_at_each_field(write_job: WriteJob) -> None:
+    job_file = read_job_file(write_job(GOOD))
+    assert job_file.line_for("instance_count") == 4
+    assert job_file.line_for("env.DEBUG") == 9
+    assert job_file.line_for("inputs[1]") == 22
+    assert job_file.line_for("inputs[1].source") == 22
+    assert job_file.line_for("inputs[1].s3_input_mode") == 22  # not written: the enclosing input's line
+    assert job_file.line_for("arguments[2]") == 6
+    assert job_file.line_for("nowhere") is None
+
+
+BAD = [
+    pytest.param(
+        """
+        image_uri: proc
+        instance_typ: ml.m5.xlarge
+        """,
+        "job.yaml:2: instance_typ: unknown field; did you mean 'instance_type'?",
+        id="typo-top-level",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - source: s3://bkt/raw/
+            destinaton: /opt/ml/processing/input/raw
+            input_name: raw
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:3: inputs[0].destination: missing required field\n"
+        "  job.yaml:4: inputs[0].destinaton: unknown field; did you mean 'destination'?",
+        id="typo-in-input",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        colour: blue
+        """,
+        "job.yaml:2: colour: unknown field; expected one of image_uri, role, instance_count, instance_type, "
+        "entrypoint, arguments, env, volume_size_in_gb, max_runtime_in_seconds, job_name, base_job_name, inputs, "
+        "outputs, code, command",
+        id="unknown-field",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        volume_kms_key: alias/mine
+        """,
+        "job.yaml:2: volume_kms_key: is an SDK argument this kit does not support",
+        id="sdk-only-argument",
+    ),
+    pytest.param(
+        """
+        # Line 1: the brief's own example lands on line 14.
+        # Line 2.
+        image_uri: proc
+        instance_count: 2
+
+        inputs:
+          - source: s3://bkt/raw/
+            destination: /opt/ml/processing/input/raw
+            input_name: raw
+
+          - source: s3://bkt/ref/
+            destination: /opt/ml/processing/input/ref
+            input_name: ref
+            s3_input_mode: Fast
+        """,
+        "job.yaml:14: inputs[1].s3_input_mode: 'Fast' is not one of File, Pipe",
+        id="enum",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - {source: s3://bkt/raw/, destination: /opt/ml/processing/input/raw, input_name: raw,
+             s3_input_mode: FastFile}
+        """,
+        "job.yaml:4: inputs[0].s3_input_mode: 'FastFile' is not supported for processing jobs: the service "
+        "rejects it (the SDK docs list it); use File or Pipe",
+        id="fastfile",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        env:
+          MODE: full
+          WORKERS: 4
+          DEBUG: yes
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:4: env.WORKERS: expected a string, got an integer 4; quote it if you mean the string: '4'\n"
+        "  job.yaml:5: env.DEBUG: expected a string, got a boolean yes; quote it if you mean the string: 'yes'",
+        id="env-needs-quotes",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        instance_count: "2"
+        volume_size_in_gb: 30.5
+        max_runtime_in_seconds: [1]
+        """,
+        "3 problems in the job definition:\n"
+        "  job.yaml:2: instance_count: expected an integer, got a string '2'\n"
+        "  job.yaml:3: volume_size_in_gb: expected an integer, got a number 30.5\n"
+        "  job.yaml:4: max_runtime_in_seconds: expected an integer, got a list",
+        id="integers",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        entrypoint: python3 /app/run.py
+        """,
+        "job.yaml:2: entrypoint: expected a list of strings, got a string; write it as a list: [python3, /app/run.py]",
+        id="list-vs-scalar",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        arguments:
+          - --epochs
+          - 10
+        """,
+        "job.yaml:4: arguments[1]: expected a string, got an integer 10; quote it if you mean the string: '10'",
+        id="argument-needs-quotes",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          source: s3://bkt/raw/
+        """,
+        "job.yaml:3: inputs: expected a list of mappings, got a mapping",
+        id="mapping-vs-list",
+    ),
+    pytest.param(
+        """
+        role: arn:aws:iam::123456789012:role/R
+        inputs:
+          - source: s3://bkt/raw/
+            destination: /opt/ml/processing/input/raw
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:1: image_uri: missing required field\n"
+        "  job.yaml:3: inputs[0].input_name: missing required field",
+        id="missing-required",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        instance_count: 2
+        instance_count: 3
+        """,
+        "job.yaml:3: instance_count: appears twice (first at line 2)",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        env:
+          1: one
+          A: [x]
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:3: env: keys must be variable names, got an integer 1\n"
+        "  job.yaml:4: env.A: expected a string, got a list",
+        id="env-keys-and-values",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - source: s3://bkt/raw/
+            destination: /opt/ml/processing/input/raw
+            input_name: raw
+            s3_compression_type: Gzip
+        """,
+        "job.yaml:6: inputs[0].s3_compression_type: 'Gzip' needs s3_input_mode Pipe, not 'File': "
+        "the service only gunzips while streaming",
+        id="gzip-needs-pipe",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - {source: s3://bkt/a/, destination: /opt/ml/processing/input/data, input_name: a}
+          - {source: s3://bkt/b/, destination: /opt/ml/processing/input/data/, input_name: a}
+        outputs:
+          - {source: /opt/ml/processing/input/data, destination: s3://bkt/out/, output_name: out}
+        """,
+        "3 problems in the job definition:\n"
+        "  job.yaml:4: inputs[1].input_name: 'a' is already used by inputs[0]\n"
+        "  job.yaml:4: inputs[1].destination: '/opt/ml/processing/input/data/' is already used by "
+        "inputs[0].destination\n"
+        "  job.yaml:6: outputs[0].source: '/opt/ml/processing/input/data' is already used by inputs[0].destination",
+        id="local-path-clash",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        code: run.py
+        entrypoint: [python3]
+        """,
+        "job.yaml:2: code: needs command, the program that runs it (e.g. [python3])",
+        id="code-needs-command",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        job_name: nightly_run
+        max_runtime_in_seconds: 864000
+        role: SageMakerRole
+        """,
+        "3 problems in the job definition:\n"
+        "  job.yaml:2: job_name: 'nightly_run' is not a valid job name: use letters, digits and hyphens, "
+        "starting and ending with a letter or digit\n"
+        "  job.yaml:3: max_runtime_in_seconds: 864000 is out of range: the service allows 1 to 777600\n"
+        "  job.yaml:4: role: 'SageMakerRole' is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+        id="limits-in-line-order",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - source: s3://bkt/raw/
+            destination: /opt/ml/processing/input/raw
+            input_name: raw
+              s3_input_mode: Pipe
+        """,
+        "job.yaml:6: invalid YAML: mapping values are not allowed here",
+        id="yaml-syntax",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        ---
+        image_uri: other
+        """,
+        "job.yaml:2: invalid YAML: expected a single document in the stream, but found another document",
+        id="two-documents",
+    ),
+    pytest.param("", "job.yaml: is empty; a job file needs at least image_uri", id="empty"),
+    pytest.param(
+        """
+        - image_uri: proc
+        """,
+        "job.yaml:1: expected a mapping of job fields, got a list",
+        id="not-a-mapping",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        outputs:
+          - [/opt/ml/processing/output, s3://bkt/out/]
+        """,
+        "job.yaml:3: outputs[0]: expected a mapping of ProcessingOutput fields, got a list",
+        id="output-not-a-mapping",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD)
+def test_bad_job_file(write_job: WriteJob, text: str, message: str) -> None:
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(write_job(text))
+    assert str(caught.value) == message
+    assert all(problem.file == "job.yaml" for problem in caught.value.problems)
+
+
+def test_a_missing_job_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(tmp_path / "nope.yaml")
+    assert str(caught.value) == f"{tmp_path}/nope.yaml: cannot be read: No such file or directory"
+
+
+def test_a_non_utf8_job_file_is_named(write_job: WriteJob, tmp_path: Path) -> None:
+    write_job("")
+    (tmp_path / "job.yaml").write_bytes(b"image_uri: caf\xe9\n")
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file("job.yaml")
+    assert str(caught.value) == "job.yaml: is not UTF-8 (invalid continuation byte at byte 14)"
+
+
+def test_overrides_are_applied_then_validated(write_job: WriteJob) -> None:
+    name = write_job("image_uri: proc\ninstance_count: 200\nvolume_size_in_gb: 0\n")
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(name, volume_size_in_gb=50)
+    assert str(caught.value) == "job.yaml:2: instance_count: 200 is out of range: the service allows 1 to 100"
+    assert load_job_file(name, instance_count=4, volume_size_in_gb=50) == JobDefinition(
+        "proc", instance_count=4, volume_size_in_gb=50
+    )
+
+
+def test_a_bad_override_is_not_blamed_on_the_file(write_job: WriteJob) -> None:
+    name = write_job("image_uri: proc\ninstance_count: 2\n")
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(name, instance_count=101)
+    assert str(caught.value) == (
+        "instance_count: 101 is out of range: the service allows 1 to 100 (given as an override)"
+    )
