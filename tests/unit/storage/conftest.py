@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import os
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from launcher.storage import LazyS3Client, S3Client, S3ClientProvider
-
-REGION = "us-east-1"
+from tests.conftest import REGION
 
 
 @pytest.fixture(autouse=True)
@@ -27,50 +23,10 @@ def clean_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
     return home
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_endpoint(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The moto server, emptied, with fake credentials in the environment (for this test only)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")) as response:
-        assert response.status == 200
-    return moto_endpoint
-
-
 @pytest.fixture
 def s3(s3_endpoint: str) -> LazyS3Client:
     """The provider the code under test gets."""
     return LazyS3Client(endpoint_url=s3_endpoint, region=REGION)
-
-
-@pytest.fixture(scope="session")
-def s3_admin_client(moto_endpoint: str) -> S3Client:
-    client: S3Client = boto3.session.Session().client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    return client
-
-
-@pytest.fixture
-def s3_admin(s3_endpoint: str, s3_admin_client: S3Client) -> S3Client:
-    """A plain boto3 client to arrange and inspect the (reset) server's state."""
-    return s3_admin_client
 
 
 @pytest.fixture
