@@ -36,15 +36,15 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals can hold AWS keys
     add_completion=False,
 )
-err = Console(stderr=True)
-out = Console()
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 JobsDir = Annotated[Path | None, typer.Option("--jobs-dir", help="Where job folders live [env: BYOC_JOBS_DIR; "
                                                                   "default: ~/.byoc/jobs]")]
 
 
 def fail(message: str, code: int) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -124,7 +124,7 @@ def logs(
         if not file.is_file():
             fail(f"job {job!r} has no host {name!r} (hosts: {', '.join(workspace.hosts())})", 2)
         for line in file.read_text(encoding="utf-8", errors="replace").splitlines():
-            out.print(host_line(name, line), soft_wrap=True)
+            out.print(host_line(name, line))
 
 
 @app.command()
@@ -167,9 +167,9 @@ def show(record: records.JobRecord) -> None:
     out.print(f"job        {record.job_name}", highlight=False)
     out.print(f"status     [{style}]{record.status}[/]", highlight=False)
     if record.failure_reason:
-        out.print(f"reason     {record.failure_reason}", highlight=False, soft_wrap=True)
+        out.print(f"reason     {record.failure_reason}", highlight=False)
     if record.exit_message:
-        out.print(f"message    {record.exit_message}", highlight=False, soft_wrap=True)
+        out.print(f"message    {record.exit_message}", highlight=False)
     out.print(f"created    {record.creation_time}", highlight=False)
     if record.end_time:
         out.print(f"ended      {record.end_time}", highlight=False)

@@ -126,7 +126,10 @@ class LocalBackend:
             raise
         except (LauncherError, StorageError) as error:
             outcome = Outcome("Failed", f"ClientError: {error}", None)
-        return keeper.finish(outcome)
+        finished = keeper.finish(outcome)
+        if outcome.interrupted:
+            raise KeyboardInterrupt
+        return finished
 
     def _create_workspace(self, name: str) -> JobWorkspace:
         folder = self.options.jobs_dir / name

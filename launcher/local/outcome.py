@@ -24,6 +24,7 @@ class Outcome:
     status: str
     failure_reason: str | None
     exit_message: str | None
+    interrupted: bool = False  # stopped by Ctrl-C: the caller re-raises KeyboardInterrupt once recorded
 
 
 def decide(result: RunResult, messages: Mapping[str, str], oom_killed: set[str]) -> Outcome:
@@ -34,7 +35,7 @@ def decide(result: RunResult, messages: Mapping[str, str], oom_killed: set[str])
         return Outcome("Failed", _cut(_failure_reason(host, code, messages.get(host), host in oom_killed)),
                        exit_message)
     if result.stop is not None:
-        return Outcome("Stopped", result.stop.reason, exit_message)
+        return Outcome("Stopped", result.stop.reason, exit_message, interrupted=result.stop.cause == "interrupted")
     return Outcome("Completed", None, exit_message)
 
 

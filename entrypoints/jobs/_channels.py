@@ -1,0 +1,85 @@
+"""Which input channel and output a job uses, and which CSV files the channel holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from byoc_runtime import InputChannel, InputError, JobContext, OutputError, UsageError
+
+# The SageMaker SDK uploads a ScriptProcessor's script as an input named `code`: never the data.
+CODE_CHANNEL = "code"
+_LISTED_ENTRIES = 5
+
+
+def input_channel(ctx: JobContext, chosen: str | None) -> InputChannel:
+    """`--input-channel`, else the one input not named `code`, so a one-input job needs no argument."""
+    names = [channel.name for channel in ctx.job.inputs]
+    if chosen is not None:
+        if chosen not in names:
+            raise UsageError(f"--input-channel {chosen!r}: no such input channel (this job has: "
+                             f"{', '.join(names) or 'none'})")
+        channel = ctx.input(chosen)
+    else:
+        data = [channel for channel in ctx.job.inputs if channel.name != CODE_CHANNEL]
+        if not data:
+            raise InputError(f"this job has no input channel besides {CODE_CHANNEL!r}: declare a ProcessingInput "
+                             "(or, without config files, make a folder under /opt/ml/processing/input/)")
+        if len(data) > 1:
+            raise UsageError(f"this job has several input channels ({', '.join(c.name for c in data)}); "
+                             "choose one with --input-channel")
+        channel = data[0]
+    if channel.input_mode != "File":
+        raise InputError(f"S3InputMode is {channel.input_mode}; this job reads File mode only", channel=channel.name)
+    return channel
+
+
+def csv_files(ctx: JobContext, channel: InputChannel) -> list[tuple[str, Path]]:
+    """(name relative to the channel folder, path) of each CSV below it, sorted by name; at least one.
+
+    Recursive, because an S3Prefix input keeps the keys' folders. Hidden files are skipped: macOS
+    uploads carry `._name.csv` companions that are not CSV.
+    """
+    root = ctx.layout.local(channel.local_path)
+    files = sorted(
+        (path.relative_to(root).as_posix(), path)
+        for path in root.rglob("*")
+        if path.suffix.lower() == ".csv" and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+    )
+    if not files:
+        raise InputError(f"no CSV file (*.csv) in its LocalPath {channel.local_path}; it holds: {_listing(root)}",
+                         channel=channel.name)
+    return files
+
+
+def output_name(ctx: JobContext, chosen: str | None, default: str) -> str:
+    """`--output`, else the one declared output, else (no config files and no output folder) `default`."""
+    if chosen is not None:
+        return chosen
+    names = [output.name for output in ctx.job.outputs]
+    if len(names) == 1:
+        return names[0]
+    if len(names) > 1:
+        raise UsageError(f"this job has several outputs ({', '.join(names)}); choose one with --output")
+    if ctx.configured:
+        raise OutputError("ProcessingOutputConfig declares no output, so the results would be lost; declare one")
+    return default
+
+
+def host_suffix(ctx: JobContext, channel: InputChannel) -> str:
+    """`_algo-2` when hosts read different shards, so files with a fixed name do not overwrite each other in S3.
+
+    With FullyReplicated input every host computes the same files, and one copy under one name is right.
+    """
+    if ctx.host_count > 1 and channel.distribution == "ShardedByS3Key":
+        return f"_{ctx.current_host}"
+    return ""
+
+
+def _listing(folder: Path) -> str:
+    """A few entries of the folder, the hint a user needs when the data landed somewhere else."""
+    entries = sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+    if not entries:
+        return "nothing"
+    more = f" and {len(entries) - _LISTED_ENTRIES} more" if len(entries) > _LISTED_ENTRIES else ""
+    return ", ".join(entries[:_LISTED_ENTRIES]) + more

@@ -1,0 +1,94 @@
+"""PCA of ECG recordings: each CSV's lead columns reduced to --n-components, one output file per input."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.decomposition import PCA
+
+from byoc_runtime import ArgumentParser, OutputError, load_context
+from jobs._channels import csv_files, input_channel, output_name
+from jobs._csv import CsvReader, open_csv, write_floats
+
+DEFAULT_OUTPUT = "pca"
+DEFAULT_COMPONENTS = 4
+
+Matrix = npt.NDArray[np.float64]
+
+
+def main(argv: Sequence[str]) -> None:
+    args = _parser().parse_args(argv)
+    ctx = load_context()
+    channel = input_channel(ctx, args.input_channel)
+    files = csv_files(ctx, channel)
+    output = output_name(ctx, args.output, DEFAULT_OUTPUT)
+    folder = ctx.output_dir(output)
+    for name, path in files:
+        with open_csv(path, channel=channel.name, file=name) as reader:
+            leads = read_leads(reader, args.n_components)
+        scores = pca_scores(leads, args.n_components)
+        result = str(PurePosixPath(name).with_name(f"pca_{PurePosixPath(name).name}"))
+        _write(folder / result, scores, output)
+        print(f"pca_ecg: {channel.name}/{name}: {leads.shape[0]} rows x {leads.shape[1]} leads "
+              f"-> {output}/{result}", flush=True)
+
+
+def read_leads(reader: CsvReader, n_components: int) -> Matrix:
+    """The lead columns (all but the first, time) with missing values as 0, checked against --n-components.
+
+    Fortran order, the layout pandas' `to_numpy()` gives a float frame: PCA then sums in the same order
+    as `pd.read_csv(...).iloc[:, 1:].fillna(0)` would, and the results agree bit for bit.
+    """
+    leads = range(1, len(reader.header))
+    if not leads:
+        raise reader.error(f"has only a time column ({reader.header[0]!r}); the ECG lead columns must follow it")
+    if n_components > len(leads):
+        raise reader.error(f"--n-components {n_components} is more than its {len(leads)} lead columns")
+    table = reader.read_floats(leads, finite=True)
+    if table.num_rows < n_components:
+        raise reader.error(f"has {table.num_rows} data rows; --n-components {n_components} needs at least "
+                           f"{n_components}")
+    matrix = np.empty((table.num_rows, len(leads)), dtype=np.float64, order="F")
+    for j, column in enumerate(table.columns):
+        matrix[:, j] = column.to_numpy()
+    matrix[np.isnan(matrix)] = 0.0
+    return matrix
+
+
+def pca_scores(leads: Matrix, n_components: int) -> Matrix:
+    """PCA fitted on this recording alone; random_state only matters if sklearn picks its randomized solver."""
+    return np.asarray(PCA(n_components=n_components, random_state=0).fit_transform(leads), dtype=np.float64)
+
+
+def _write(path: Path, scores: Matrix, output: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as stream:
+            write_floats(stream, scores)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path.name}: {exc.strerror or exc}", output=output) from exc
+
+
+def _parser() -> ArgumentParser:
+    parser = ArgumentParser(prog="pca_ecg", description=__doc__)
+    parser.add_argument("--input-channel", help="input channel to read (default: the one not named 'code')")
+    parser.add_argument("--output", help=f"output to write (default: the one declared; {DEFAULT_OUTPUT!r} "
+                                         "without config files)")
+    parser.add_argument("--n-components", type=_positive_int, default=DEFAULT_COMPONENTS,
+                        help=f"principal components to keep (default {DEFAULT_COMPONENTS})")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for a component count; ArgumentTypeError's text is shown as it is."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
