@@ -144,37 +144,52 @@ class LocalBackend:
 
     def _run(self, job: JobDefinition, request: dict[str, object], arn: str, workspace: JobWorkspace,
              hosts: tuple[str, ...], keeper: RecordKeeper) -> Outcome:
-        client = engine()
+        client = engine(len(hosts))
         check_image(client, job.image_uri)
         s3 = LazyS3Client(self.options.endpoint_url, self.options.region)
         write_host_files(workspace, job, request, arn, hosts)
+        spec = ClusterSpec(
+            job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
+            hosts=tuple(HostSpec(h, workspace.host_ml(h), self._environment(job)) for h in hosts))
+        uploader = ContinuousUploader(workspace, hosts, job.outputs, s3, self.options.continuous_interval_seconds)
         keeper.phase_all(hosts, "staging", 0)
         stage_file_inputs(job.inputs, workspace, hosts, s3, on_host_done=lambda h: keeper.phase(h, "staging", 1))
-        spec = ClusterSpec(job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint,
-                           arguments=job.arguments, hosts=tuple(
-                               HostSpec(h, workspace.host_ml(h), self._environment(job)) for h in hosts))
-        uploader = ContinuousUploader(workspace, hosts, job.outputs, s3, self.options.continuous_interval_seconds)
-        with Cluster(client, spec) as cluster:
-            followers = LogFollower(self.console if self.options.echo_logs else None)
-            keeper.phase_all(hosts, "running", 0)
-            cluster.start()
-            for host in hosts:
-                followers.follow(host, cluster.log_stream(host), workspace.log_file(host))
-            uploader.start()
-            limits = Limits(job.max_runtime_in_seconds or DEFAULT_MAX_RUNTIME_IN_SECONDS,
-                            self.options.stop_grace_seconds)
-            result = Supervisor(cluster, hosts, limits, stop_requested=workspace.stop_marker.exists,
-                                on_exit=keeper.host_exit).run()
+        cluster = Cluster(client, spec).open()
+        try:
+            result = self._execute(job, workspace, hosts, keeper, cluster, uploader)
+            oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
+        except BaseException:
+            cluster.remove()
+            raise
+        teardown = threading.Thread(target=cluster.remove, name="teardown")  # overlaps with the upload
+        teardown.start()
+        try:
+            outcome = decide(result, self._messages(workspace, hosts), oom)
+            if outcome.status == "Completed":
+                outcome = self._upload(job, workspace, hosts, s3, uploader, keeper, outcome)
+        finally:
+            teardown.join()
+        return outcome
+
+    def _execute(self, job: JobDefinition, workspace: JobWorkspace, hosts: tuple[str, ...], keeper: RecordKeeper,
+                 cluster: Cluster, uploader: ContinuousUploader) -> RunResult:
+        followers = LogFollower(self.console if self.options.echo_logs else None)
+        keeper.phase_all(hosts, "running", 0)
+        cluster.start()
+        for host in hosts:
+            followers.follow(host, cluster.log_stream(host), workspace.log_file(host))
+        uploader.start()
+        limits = Limits(job.max_runtime_in_seconds or DEFAULT_MAX_RUNTIME_IN_SECONDS, self.options.stop_grace_seconds)
+        try:
+            return Supervisor(cluster, hosts, limits, stop_requested=workspace.stop_marker.exists,
+                              on_exit=keeper.host_exit).run()
+        finally:
             uploader.stop()
             followers.join()
-            oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
-        outcome = decide(result, self._messages(workspace, hosts), oom)
-        if outcome.status != "Completed":
-            return outcome
-        return self._upload(job, workspace, hosts, s3, uploader, keeper, result, outcome)
 
-    def _upload(self, job: JobDefinition, workspace: JobWorkspace, hosts: tuple[str, ...], s3: LazyS3Client,
-                uploader: ContinuousUploader, keeper: RecordKeeper, result: RunResult, outcome: Outcome) -> Outcome:
+    @staticmethod
+    def _upload(job: JobDefinition, workspace: JobWorkspace, hosts: tuple[str, ...], s3: LazyS3Client,
+                uploader: ContinuousUploader, keeper: RecordKeeper, outcome: Outcome) -> Outcome:
         keeper.phase_all(hosts, "uploading", 0)
         try:
             if uploader.error is not None:

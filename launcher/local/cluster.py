@@ -48,10 +48,14 @@ class ClusterSpec:
     hosts: tuple[HostSpec, ...]
 
 
-def engine() -> Any:
-    """A docker-py client, or an EngineError saying how to get an engine."""
+def engine(hosts: int = 1) -> Any:
+    """A docker-py client, or an EngineError saying how to get an engine.
+
+    Each host holds two long requests open (wait, logs) while stops and removals run: size the
+    connection pool for that, or urllib3 opens and discards connections under load.
+    """
     try:
-        client = docker.from_env()
+        client = docker.from_env(max_pool_size=4 * hosts + 8)
         client.ping()
     except DockerException as exc:
         raise EngineError(
@@ -84,34 +88,45 @@ def labels(job_name: str, host: str | None = None) -> dict[str, str]:
 
 
 class Cluster:
-    """Creates the network and one container per host on enter; removes them all on exit."""
+    """The network on enter, the hosts' containers on `start()`; on exit everything is removed."""
 
     def __init__(self, client: Any, spec: ClusterSpec) -> None:
         self.client = client
         self.spec = spec
         self.network: Any = None
         self.containers: dict[str, Any] = {}
-        self._stop_lock = threading.Lock()
+        self._lock = threading.Lock()
 
     def __enter__(self) -> Cluster:
+        return self.open()
+
+    def open(self) -> Cluster:
+        """Create the job's private network; the containers come with `start()`."""
         try:
-            self._create()
-        except BaseException:
-            self.remove()
-            raise
+            self.network = self.client.networks.create(
+                f"byoc-{self.spec.job_name}", driver="bridge", labels=labels(self.spec.job_name))
+        except APIError as exc:
+            raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.remove()
 
-    def _create(self) -> None:
-        name = f"byoc-{self.spec.job_name}"
+    def start(self) -> None:
+        """Create and start every host's container at once, as SageMaker starts a job's instances together."""
+        with ThreadPoolExecutor(max_workers=min(len(self.spec.hosts), 8)) as pool:
+            futures = [pool.submit(self._launch, host) for host in self.spec.hosts]
+        for future in futures:
+            future.result()
+
+    def _launch(self, host: HostSpec) -> None:
         try:
-            self.network = self.client.networks.create(name, driver="bridge", labels=labels(self.spec.job_name))
-            for host in self.spec.hosts:
-                self.containers[host.name] = self._create_container(host)
+            container = self._create_container(host)
+            with self._lock:  # remove() must find every container made, even if another host failed
+                self.containers[host.name] = container
+            container.start()
         except APIError as exc:
-            raise EngineError(f"could not create the job's network or containers: {exc.explanation or exc}") from exc
+            raise EngineError(f"could not start {host.name}: {exc.explanation or exc}") from exc
 
     def _create_container(self, host: HostSpec) -> Any:
         entrypoint = list(self.spec.entrypoint) if self.spec.entrypoint is not None else None
@@ -132,13 +147,9 @@ class Cluster:
             detach=True,
         )
 
-    def start(self) -> None:
-        """Start every host at once, as SageMaker starts the instances of a job together."""
-        self._each(lambda c: c.start())
-
     def stop(self, grace_seconds: float) -> None:
         """SIGTERM to every container still running, SIGKILL after the grace period."""
-        with self._stop_lock:
+        with self._lock:
             self._each(lambda c: _quiet(lambda: c.stop(timeout=max(0, round(grace_seconds)))))
 
     def kill(self) -> None:

@@ -22,14 +22,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Any, BinaryIO, Protocol, Self
-
-from boto3.s3.transfer import TransferConfig
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Self
 
 from launcher.storage.client import S3ClientProvider, s3_errors
 from launcher.storage.errors import LocalFileError, SourceNotFoundError
 from launcher.storage.listing import SourceObject
 from launcher.storage.locations import Location, S3Location
+
+if TYPE_CHECKING:  # boto3 is imported only when S3 is used: it costs ~80 ms at start-up
+    from boto3.s3.transfer import TransferConfig
 
 __all__ = [
     "ByteStream",

@@ -1,0 +1,83 @@
+"""The local backend against plain `docker run`s of the same image and job, with bind mounts.
+
+    python -m bench.local_backend [--rounds 3]
+
+1 instance: `byoc run job.yaml` end to end (CLI start, staging, config files, network, container, log
+capture, output upload) against one `docker run --rm -v ...` of the same image and arguments.
+8 instances: the same with instance_count 8 against 8 `docker run`s started in parallel.
+Targets: 1.25x or less for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.timing import compare, report
+
+IMAGE = "byoc/base:latest"
+DOCKER = shutil.which("docker") or "docker"
+BYOC = str(Path(sys.executable).parent / "byoc")
+
+
+def make_data(root: Path, files: int = 8) -> Path:
+    data = root / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        (data / f"part-{i}.csv").write_text("t,a,b\n" + "".join(f"{j},{j % 7},{j % 11}\n" for j in range(2000)))
+    return data
+
+
+def job_file(root: Path, data: Path, count: int) -> Path:
+    job = root / f"job-{count}.yaml"
+    job.write_text(
+        f"base_job_name: bench-{count}\nimage_uri: {IMAGE}\ninstance_count: {count}\n"
+        'arguments: ["inventory", "--output", "out"]\n'
+        f"inputs:\n  - source: {data}\n    destination: /opt/ml/processing/input/data\n    input_name: data\n"
+        "outputs:\n  - source: /opt/ml/processing/output/out\n"
+        f"    destination: {root / 'out'}\n    output_name: out\n"
+    )
+    return job
+
+
+def run_byoc(job: Path, jobs_dir: Path) -> None:
+    subprocess.run([BYOC, "run", str(job), "--quiet", "--jobs-dir", str(jobs_dir)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def docker_run_command(data: Path, out: Path) -> list[str]:
+    return [DOCKER, "run", "--rm", "-v", f"{data}:/opt/ml/processing/input/data",
+            "-v", f"{out}:/opt/ml/processing/output/out", IMAGE, "inventory", "--output", "out"]
+
+
+def run_docker(data: Path, out_root: Path, count: int) -> None:
+    outs = [out_root / f"host-{i}" for i in range(count)]
+    for out in outs:
+        out.mkdir(parents=True, exist_ok=True)
+    procs = [subprocess.Popen(docker_run_command(data, out), stdout=subprocess.DEVNULL) for out in outs]
+    if any(proc.wait() != 0 for proc in procs):
+        raise RuntimeError("a plain docker run failed")
+
+
+def main(rounds: int = 3) -> list[dict[str, object]]:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="byoc-bench-") as tmp:
+        root = Path(tmp)
+        data = make_data(root)
+        for count in (1, 8):
+            job = job_file(root, data, count)
+            ours, base = compare(lambda job=job: run_byoc(job, root / "jobs"),
+                                 lambda count=count: run_docker(data, root / "plain", count), rounds)
+            results.append(report(f"local backend, {count} instance(s) vs {count} parallel docker run(s)", ours, base,
+                                  target="(target <= 1.25x)"))
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    main(parser.parse_args().rounds)
