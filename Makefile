@@ -46,6 +46,34 @@ build/%: offline-base ## Build one image, e.g. make build/sklearn
 	  $(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
 	  -f containers/$*/Dockerfile -t $(IMAGE_PREFIX)/$*:$(TAG) .
 
+# ECR: `byoc push` reads AWS_REGION, AWS_ACCOUNT_ID (else STS) and AWS_ENDPOINT_URL[_ECR] from the
+# environment; these variables also work on the make command line. REGISTRY replaces ECR's registry host.
+AWS_REGION ?=
+AWS_ACCOUNT_ID ?=
+REGISTRY ?=
+ECR_ENDPOINT_URL ?=
+
+push: ## Push IMAGE to ECR, e.g. make push IMAGE=sklearn [TAG= AWS_REGION= AWS_ACCOUNT_ID=]; prints URI, digest
+	@[ -n "$(IMAGE)" ] || { echo "usage: make push IMAGE=<name> (one of: $(IMAGES))" >&2; exit 2; }
+	@$(MAKE) --no-print-directory push/$(IMAGE)
+
+push-all: $(addprefix push/,$(IMAGES)) ## Push every image to ECR
+
+push/%: venv ## Push one image, e.g. make push/sklearn (byoc/sklearn:TAG to ECR repository byoc/sklearn)
+	$(VENV)/bin/byoc push $(IMAGE_PREFIX)/$*:$(TAG) --repository $(IMAGE_PREFIX)/$* --tag $(TAG) \
+	  $(if $(AWS_REGION),--region $(AWS_REGION)) $(if $(AWS_ACCOUNT_ID),--account $(AWS_ACCOUNT_ID)) \
+	  $(if $(REGISTRY),--registry $(REGISTRY)) $(if $(ECR_ENDPOINT_URL),--ecr-endpoint-url $(ECR_ENDPOINT_URL))
+
+.PHONY: push push-all
+
+demo: venv build/sklearn ## Quickstart: PCA of 8 ECG recordings sharded over 4 local instances (no AWS account)
+	@[ -f examples/data/ecg/ecg-7.csv ] || $(PY) examples/data/generate.py
+	$(VENV)/bin/byoc run examples/pca-ecg.yaml --timeline
+	@echo "outputs: examples/output/pca-ecg/ (pca_ecg-*.csv; the plot of ecg-0.csv: pca_ecg-0.png)"
+
+bench: venv build ## Every benchmark in one run, then a table of ratios against same-run baselines
+	$(PY) -m bench.run_all
+
 lint: venv ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
@@ -54,4 +82,4 @@ test: venv build lint ## Everything the tests need (engine, images, venv), then 
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 comma := ,
-.PHONY: help engine offline-base venv build lint test
+.PHONY: help engine offline-base venv build demo bench lint test

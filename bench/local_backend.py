@@ -11,6 +11,7 @@ Targets: 1.25x or less for both.
 from __future__ import annotations
 
 import argparse
+import functools
 import shutil
 import subprocess
 import sys
@@ -70,8 +71,8 @@ def main(rounds: int = 3) -> list[dict[str, object]]:
         data = make_data(root)
         for count in (1, 8):
             job = job_file(root, data, count)
-            ours, base = compare(lambda job=job: run_byoc(job, root / "jobs"),
-                                 lambda count=count: run_docker(data, root / "plain", count), rounds)
+            ours, base = compare(functools.partial(run_byoc, job, root / "jobs"),
+                                 functools.partial(run_docker, data, root / "plain", count), rounds)
             results.append(report(f"local backend, {count} instance(s) vs {count} parallel docker run(s)", ours, base,
                                   target="(target <= 1.25x)"))
     return results

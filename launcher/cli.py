@@ -1,4 +1,4 @@
-"""`byoc`: run a job file, then describe, follow, stop and list jobs.
+"""`byoc`: run a job file locally or on SageMaker, then describe, follow, stop and list jobs; push images.
 
 Logs and progress go to stderr, results to stdout. An expected failure (a bad job file, no Docker
 engine) prints one red line per problem and no traceback. Exit codes of `byoc run`:
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -25,6 +26,16 @@ from launcher.jobfile import load_job_file
 from launcher.local import record as records
 from launcher.local.logs import host_line
 from launcher.local.workspace import JobWorkspace, jobs_root
+from launcher.sagemaker_backend.options import (
+    Backend,
+    BackendOption,
+    BucketOption,
+    DryRunOption,
+    PrefixOption,
+    RoleOption,
+    WaitOption,
+    sagemaker_only,
+)
 
 STATUS_EXIT = {"Completed": 0, "Failed": 1, "Stopped": 4}
 STATUS_STYLE = {"Completed": "green", "Failed": "red", "Stopped": "yellow", "InProgress": "cyan", "Stopping": "yellow"}
@@ -39,8 +50,8 @@ app = typer.Typer(
 err = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
-JobsDir = Annotated[Path | None, typer.Option("--jobs-dir", help="Where job folders live [env: BYOC_JOBS_DIR; "
-                                                                  "default: ~/.byoc/jobs]")]
+JobsDir = Annotated[Path | None, typer.Option("--jobs-dir", help="Where job folders live (env: BYOC_JOBS_DIR; "
+                                                                  "default: ~/.byoc/jobs)")]
 
 
 def fail(message: str, code: int) -> NoReturn:
@@ -55,8 +66,18 @@ def resolve_jobs_dir(jobs_dir: Path | None) -> Path:
 def workspace_of(job: str, jobs_dir: Path | None) -> JobWorkspace:
     workspace = JobWorkspace(resolve_jobs_dir(jobs_dir) / job)
     if not workspace.record_file.is_file():
-        fail(f"no job named {job!r} in {resolve_jobs_dir(jobs_dir)} (see `byoc list`)", 2)
+        fail(f"no job named {job!r} in {resolve_jobs_dir(jobs_dir)} (see `byoc list`; "
+             "for a job on SageMaker add --backend sagemaker)", 2)
     return workspace
+
+
+def on_sagemaker(action: Callable[[], int]) -> NoReturn:
+    """Run one `launcher.sagemaker_backend.commands` function and exit with its code."""
+    try:
+        code = action()
+    except LauncherError as error:
+        fail(str(error), error.exit_code)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -64,21 +85,38 @@ def run(
     job_file: Annotated[Path, typer.Argument(help="The YAML job file", exists=False)],
     instance_count: Annotated[int | None, typer.Option(help="Override instance_count")] = None,
     job_name: Annotated[str | None, typer.Option(help="Override job_name")] = None,
+    image_uri: Annotated[str | None, typer.Option(help="Override image_uri (e.g. the URI `byoc push` printed)")] = None,
     max_runtime_in_seconds: Annotated[int | None, typer.Option(help="Override max_runtime_in_seconds")] = None,
     stop_grace_seconds: Annotated[float, typer.Option(help="SIGTERM-to-SIGKILL grace when stopping")] = 120.0,
-    endpoint_url: Annotated[str | None, typer.Option(help="S3 endpoint for s3:// data [env: AWS_ENDPOINT_URL]")] = None,
-    region: Annotated[str | None, typer.Option(help="AWS region set in the containers [env: AWS_REGION]")] = None,
+    endpoint_url: Annotated[str | None, typer.Option(help="S3 endpoint for s3:// data (env: AWS_ENDPOINT_URL)")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region: set in local containers, where SageMaker runs "
+                                                   "(env: AWS_REGION)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not echo the containers' logs")] = False,
+    draw_timeline: Annotated[bool, typer.Option("--timeline", help="Also draw <job folder>/timeline.png")] = False,
     jobs_dir: JobsDir = None,
+    backend: BackendOption = Backend.local,
+    role: RoleOption = None,
+    bucket: BucketOption = None,
+    prefix: PrefixOption = None,
+    wait: WaitOption = None,
+    dry_run: DryRunOption = False,
 ) -> None:
-    """Run a job file on the local Docker engine, as SageMaker would run it."""
+    """Run a job file on the local Docker engine, as SageMaker would run it, or on SageMaker itself."""
     from launcher.local.backend import DEFAULT_REGION, LocalBackend, LocalOptions
 
     try:
         definition = load_job_file(job_file)
-        changes = {k: v for k, v in {"instance_count": instance_count, "job_name": job_name,
+        changes = {k: v for k, v in {"instance_count": instance_count, "job_name": job_name, "role": role,
+                                     "image_uri": image_uri,
                                      "max_runtime_in_seconds": max_runtime_in_seconds}.items() if v is not None}
         definition = with_overrides(definition, **changes)
+        if backend is Backend.sagemaker:
+            from launcher.sagemaker_backend.commands import RunFlags, run_job
+
+            flags = RunFlags(bucket, prefix, region, endpoint_url, wait, dry_run, quiet)
+            on_sagemaker(lambda: run_job(definition, flags, out=out, err=err))
+        if given := sagemaker_only(bucket=bucket, prefix=prefix, wait=wait, dry_run=dry_run):
+            fail(f"{', '.join(given)}: only for --backend sagemaker", 2)
         options = LocalOptions(
             jobs_dir=resolve_jobs_dir(jobs_dir),
             region=region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
@@ -93,6 +131,10 @@ def run(
         err.print("[yellow]interrupted:[/] every container was stopped and removed")
         raise typer.Exit(130) from None
     show(record)
+    if draw_timeline:
+        from launcher.local.timeline import draw_timeline as draw
+
+        out.print(f"timeline   {draw(record, Path(record.workspace) / 'timeline.png')}", highlight=False)
     raise typer.Exit(STATUS_EXIT.get(record.status, 1))
 
 
@@ -101,8 +143,13 @@ def describe(
     job: Annotated[str, typer.Argument(help="Job name")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw job record")] = False,
     jobs_dir: JobsDir = None,
+    backend: BackendOption = Backend.local,
 ) -> None:
     """Status, reason, times and per-host exit codes of a job."""
+    if backend is Backend.sagemaker:
+        from launcher.sagemaker_backend import commands
+
+        on_sagemaker(lambda: commands.describe(job, as_json=as_json, out=out))
     record = records.load(workspace_of(job, jobs_dir).record_file)
     if as_json:
         out.print_json(json.dumps(asdict(record)))
@@ -115,8 +162,13 @@ def logs(
     job: Annotated[str, typer.Argument(help="Job name")],
     host: Annotated[str | None, typer.Option(help="Only this host, e.g. algo-2")] = None,
     jobs_dir: JobsDir = None,
+    backend: BackendOption = Backend.local,
 ) -> None:
     """Print what each host printed, prefixed with the host."""
+    if backend is Backend.sagemaker:
+        from launcher.sagemaker_backend import commands
+
+        on_sagemaker(lambda: commands.logs(job, host=host, out=out))
     workspace = workspace_of(job, jobs_dir)
     hosts = [host] if host else workspace.hosts()
     for name in hosts:
@@ -128,8 +180,13 @@ def logs(
 
 
 @app.command()
-def stop(job: Annotated[str, typer.Argument(help="Job name")], jobs_dir: JobsDir = None) -> None:
+def stop(job: Annotated[str, typer.Argument(help="Job name")], jobs_dir: JobsDir = None,
+         backend: BackendOption = Backend.local) -> None:
     """Stop a running job: every container gets SIGTERM, then SIGKILL after the grace period."""
+    if backend is Backend.sagemaker:
+        from launcher.sagemaker_backend import commands
+
+        on_sagemaker(lambda: commands.stop(job, err=err))
     workspace = workspace_of(job, jobs_dir)
     record = records.load(workspace.record_file)
     if record.is_terminal:
@@ -147,6 +204,39 @@ def stop(job: Annotated[str, typer.Argument(help="Job name")], jobs_dir: JobsDir
     records.save(replace(record, status="Stopped", failure_reason="Stopped: the launcher had gone away",
                          end_time=records.now()), workspace.record_file)
     err.print(f"stopped {job}: its launcher had gone away; containers removed")
+
+
+@app.command()
+def push(
+    image: Annotated[str, typer.Argument(help="Local image, e.g. byoc/sklearn:latest")],
+    repository: Annotated[str | None, typer.Option(help="ECR repository (default: the image's name)")] = None,
+    tag: Annotated[str | None, typer.Option(help="Tag to push (default: the image's tag)")] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region of the registry (env AWS_REGION)")] = None,
+    account: Annotated[str | None, typer.Option(help="Registry's account (env AWS_ACCOUNT_ID; default: "
+                                                     "STS GetCallerIdentity)")] = None,
+    ecr_endpoint_url: Annotated[str | None, typer.Option(help="ECR API endpoint (env AWS_ENDPOINT_URL_ECR, "
+                                                              "AWS_ENDPOINT_URL)")] = None,
+    registry: Annotated[str | None, typer.Option(help="Push to this registry host instead of ECR's")] = None,
+) -> None:
+    """Push a linux/amd64 image to ECR (repository created if missing); print its URI and digest URI."""
+    from launcher.push import push_image
+
+    try:
+        pushed = push_image(image, repository=repository, tag=tag, region=region, account=account,
+                            ecr_endpoint_url=ecr_endpoint_url, registry=registry, console=err)
+    except LauncherError as error:
+        fail(str(error), error.exit_code)
+    out.print(pushed.image_uri, highlight=False)
+    out.print(pushed.digest_uri, highlight=False)
+
+
+@app.command()
+def timeline(job: Annotated[str, typer.Argument(help="Job name")], jobs_dir: JobsDir = None) -> None:
+    """Draw the job's timeline (per host: staging, running, uploading) as <job folder>/timeline.png."""
+    from launcher.local.timeline import draw_timeline
+
+    workspace = workspace_of(job, jobs_dir)
+    out.print(str(draw_timeline(records.load(workspace.record_file), workspace.folder / "timeline.png")))
 
 
 @app.command(name="list")

@@ -1,8 +1,10 @@
-"""Session-wide test set-up: no test sees the developer's AWS settings."""
+"""Session-wide test set-up: no test sees the developer's AWS settings or reaches past 127.0.0.1."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +15,87 @@ import pytest
 # Ryuk (testcontainers' reaper) is an image pulled from a registry; our fixtures clean up after themselves.
 # Set before testcontainers is imported: it reads its configuration at import time.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+class OutboundConnectionError(RuntimeError):
+    """A test tried to reach a host other than this machine's loopback.
+
+    Not an OSError on purpose: urllib3 would retry that and report a vague "could not connect".
+    botocore wraps it in HTTPClientError, whose message keeps the address.
+    """
+
+
+_blocked: list[str] = []
+
+# Also this machine: `make engine` puts the local backend's container credentials address on `lo`, and the
+# tests of AWS calls inside jobs bind moto there so that host and containers reach it at one URL.
+_HOST_LOCAL = frozenset({"169.254.170.2"})
+
+
+def _is_loopback(host: object) -> bool:
+    if not isinstance(host, str):
+        return False
+    if host == "localhost" or host in _HOST_LOCAL:
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def _refuse(what: str) -> OutboundConnectionError:
+    _blocked.append(what)
+    return OutboundConnectionError(f"tests may only reach 127.0.0.0/8, ::1 and 169.254.170.2; refused {what}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def loopback_only() -> Iterator[list[str]]:
+    """Fail any connection (or name lookup) leaving this machine, for the whole session.
+
+    Unix sockets (the Docker engine) and loopback TCP (moto, the test registry) pass; so does
+    `getaddrinfo` of `localhost`, of numeric loopback addresses, and of None (a server binding).
+    Subprocesses and containers are not affected: they are not this interpreter.
+    """
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            raise _refuse(f"a connection to {address[0]}:{address[1]}")
+
+    def connect(self: Any, address: Any) -> None:
+        check(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: Any, address: Any) -> int:
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+            raise _refuse(f"a name lookup of {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo
+    try:
+        yield _blocked
+    finally:
+        socket.socket.connect, socket.socket.connect_ex = real_connect, real_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = real_getaddrinfo
+
+
+@pytest.fixture(autouse=True)
+def nothing_reached_outside(loopback_only: list[str]) -> Iterator[None]:
+    """Fail the test even if the code under test swallowed the refusal (an SDK retrying, telemetry)."""
+    before = len(loopback_only)
+    yield
+    attempts = loopback_only[before:]
+    assert not attempts, f"this test tried to leave 127.0.0.1: {'; '.join(attempts)}"
 
 
 @pytest.fixture(autouse=True)

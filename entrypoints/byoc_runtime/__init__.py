@@ -8,12 +8,29 @@ def main(argv):
 
 if __name__ == "__main__":
     run(main)
+
+Pipe mode: `iter_objects(ctx, name)` and `open_channel(ctx, name)` read a channel in File or Pipe mode
+through the same binary stream (see byoc_runtime.pipe).
 """
 
 from byoc_runtime.args import ArgumentParser
 from byoc_runtime.context import JobContext, MlLayout, load_context
 from byoc_runtime.contract import InputChannel, JobConfig, OutputChannel, ResourceConfig
 from byoc_runtime.errors import ContractError, InputError, KitError, OutputError, Stopped, UsageError
+from byoc_runtime.pipe import (
+    Manifest,
+    PipeObject,
+    PipeReader,
+    epochs,
+    fifo_path,
+    input_mode,
+    iter_objects,
+    manifest_path,
+    open_channel,
+    open_fifo,
+    read_manifest,
+    split_objects,
+)
 from byoc_runtime.runner import run
 
 __all__ = [
@@ -24,12 +41,24 @@ __all__ = [
     "JobConfig",
     "JobContext",
     "KitError",
+    "Manifest",
     "MlLayout",
     "OutputChannel",
     "OutputError",
+    "PipeObject",
+    "PipeReader",
     "ResourceConfig",
     "Stopped",
     "UsageError",
+    "epochs",
+    "fifo_path",
+    "input_mode",
+    "iter_objects",
     "load_context",
+    "manifest_path",
+    "open_channel",
+    "open_fifo",
+    "read_manifest",
     "run",
+    "split_objects",
 ]

@@ -1,14 +1,24 @@
-"""Which input channel and output a job uses, and which CSV files the channel holds."""
+"""Which input channel and output a job uses, and the channel's CSV objects, in File or Pipe mode alike.
+
+File mode: the *.csv files below the channel's LocalPath, by name. Pipe mode: the objects streamed into
+the FIFO `<InputName>_0`, in key order, split where the header line repeats and named by the manifest
+(byoc_runtime.pipe), so a job names its outputs the same in both modes. Each arrives as a `CsvReader`
+over a binary stream: an open file, or the part of the FIFO that is that object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from byoc_runtime import InputChannel, InputError, JobContext, OutputError, UsageError
+from byoc_runtime import InputChannel, InputError, JobContext, OutputError, UsageError, iter_objects, read_manifest
+from jobs._csv import CsvReader, open_csv
 
 # The SageMaker SDK uploads a ScriptProcessor's script as an input named `code`: never the data.
 CODE_CHANNEL = "code"
 _LISTED_ENTRIES = 5
+PIPE_SPLIT_NOTE = ("Pipe mode splits the stream where the first object's header line repeats, so an object with "
+                   "another header is read as rows of the object before it")
 
 
 def input_channel(ctx: JobContext, chosen: str | None) -> InputChannel:
@@ -28,9 +38,36 @@ def input_channel(ctx: JobContext, chosen: str | None) -> InputChannel:
             raise UsageError(f"this job has several input channels ({', '.join(c.name for c in data)}); "
                              "choose one with --input-channel")
         channel = data[0]
-    if channel.input_mode != "File":
-        raise InputError(f"S3InputMode is {channel.input_mode}; this job reads File mode only", channel=channel.name)
     return channel
+
+
+def csv_objects(ctx: JobContext, channel: InputChannel) -> Iterator[CsvReader]:
+    """A CsvReader for each CSV object of the channel, in key order; at least one, else an InputError now.
+
+    File mode: each *.csv file (`csv_files`). Pipe mode: every object of the stream, whatever its
+    name, since the stream carries them all; the objects must share the first one's header line (the
+    split rule), and a reader is valid until the next one is asked for.
+    """
+    if channel.input_mode == "Pipe":
+        manifest = read_manifest(ctx, channel.name)
+        if not manifest.uris:
+            raise InputError(f"its Pipe-mode stream is empty: the manifest {channel.name}-manifest lists no object "
+                             "(with ShardedByS3Key, a host gets none when there are fewer objects than hosts)",
+                             channel=channel.name)
+        return _pipe_objects(ctx, channel)
+    return _file_objects(channel, csv_files(ctx, channel))
+
+
+def _pipe_objects(ctx: JobContext, channel: InputChannel) -> Iterator[CsvReader]:
+    for obj, stream in iter_objects(ctx, channel.name):
+        yield CsvReader(stream, channel=channel.name, file=obj.name, note=PIPE_SPLIT_NOTE)
+
+
+def _file_objects(channel: InputChannel, files: list[tuple[str, Path]]) -> Iterator[CsvReader]:
+    for name, path in files:
+        with open_csv(path, channel=channel.name, file=name) as reader:
+            yield reader
+
 
 
 def csv_files(ctx: JobContext, channel: InputChannel) -> list[tuple[str, Path]]:

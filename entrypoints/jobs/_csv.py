@@ -1,9 +1,9 @@
 """CSV objects read fast into Arrow tables, with errors that name the channel, file and line.
 
-The reader takes a binary stream, not a path: in File mode that is an open file, and in Pipe mode (a
-later task) it will be a FIFO carrying S3 objects back to back, which can be read only once. So the
-header is read here with the stdlib, the rows by pyarrow from where the header ended, and a stream is
-read a second time only on the error path, and only when it can seek.
+The reader takes a binary stream, not a path: in File mode that is an open file, and in Pipe mode the
+part of a FIFO that carries one object (byoc_runtime.pipe.iter_objects), which can be read only once. So
+the header is read here with the stdlib, the rows by pyarrow from where the header ended, and a stream is
+read a second time only on the error path, and only when it can seek (a FIFO's errors have no line).
 
 pyarrow's errors do not carry a usable line: with threads (the fast path) they have no row number, and
 the row numbers of a single-threaded read skip blank lines. A failed read is therefore rescanned with
@@ -48,15 +48,18 @@ T = TypeVar("T")
 class CsvReader:
     """One CSV object on a binary stream: its header at once, its rows as float64 columns on request."""
 
-    def __init__(self, stream: BinaryIO, *, channel: str, file: str) -> None:
+    def __init__(self, stream: BinaryIO, *, channel: str, file: str, note: str | None = None) -> None:
         self.channel = channel
         self.file = file
+        self.note = note  # appended to a malformed-row error: how the rows might have come to be there
         self._stream = stream
         self.header, self._header_lines = self._read_header()
         self._data_start = stream.tell() if stream.seekable() else None
 
-    def error(self, problem: str, line: int | None = None) -> InputError:
+    def error(self, problem: str, line: int | None = None, *, noted: bool = False) -> InputError:
         """An InputError about this object, so every message names the channel and file the same way."""
+        if noted and self.note:
+            problem = f"{problem} ({self.note})"
         return InputError(problem, channel=self.channel, file=self.file, line=line)
 
     def read_floats(self, columns: Sequence[int], *, finite: bool = False) -> pa.Table:
@@ -111,7 +114,7 @@ class CsvReader:
             found = self._find(lambda record: len(record) if len(record) != expected else None)
             if found is not None:
                 line, count = found
-                return self.error(f"has {count} fields, but the header has {expected} columns", line)
+                return self.error(f"has {count} fields, but the header has {expected} columns", line, noted=True)
             return self._unlocated(f"a row has {match[2]} fields, but the header has {expected} columns",
                                    message)
         if match := _CONVERSION.search(message):
@@ -119,13 +122,13 @@ class CsvReader:
             column = self.header[index] if index < len(self.header) else f"#{index + 1}"
             problem = f"column '{column}' has a non-numeric value {_shorten(value)}"
             found = self._find(lambda record: True if record[index:index + 1] == [value] else None)
-            return self.error(problem, found[0]) if found is not None else self._unlocated(problem, message)
+            return self.error(problem, found[0], noted=True) if found is not None else self._unlocated(problem, message)
         return self._unlocated(f"pyarrow cannot read it: {message}", message)
 
     def _unlocated(self, problem: str, message: str) -> InputError:
         """The best message when the rescan cannot find the record: pyarrow's row, if it gave one."""
         row = _ROW.search(message)
-        return self.error(f"{problem} (data row {row[1]}, not counting blank lines)" if row else problem)
+        return self.error(f"{problem} (data row {row[1]}, not counting blank lines)" if row else problem, noted=True)
 
     def _reject_infinite(self, table: pa.Table, columns: Sequence[int]) -> None:
         infinite = [i for i, column in zip(columns, table.columns, strict=True) if pc.any(pc.is_inf(column)).as_py()]

@@ -1,4 +1,8 @@
-"""PCA of ECG recordings: each CSV's lead columns reduced to --n-components, one output file per input."""
+"""PCA of ECG recordings: each CSV's lead columns reduced to --n-components, one output file per input.
+
+File or Pipe mode: in Pipe mode each object of the stream is one recording, named by the manifest, so
+`pca_<name>` is the same file in both modes (jobs._channels.csv_objects).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import numpy.typing as npt
 from sklearn.decomposition import PCA
 
 from byoc_runtime import ArgumentParser, OutputError, load_context
-from jobs._channels import csv_files, input_channel, output_name
-from jobs._csv import CsvReader, open_csv, write_floats
+from jobs._channels import csv_objects, input_channel, output_name
+from jobs._csv import CsvReader, write_floats
+from jobs._plot import plot_leads_and_components
 
 DEFAULT_OUTPUT = "pca"
 DEFAULT_COMPONENTS = 4
@@ -24,15 +29,18 @@ def main(argv: Sequence[str]) -> None:
     args = _parser().parse_args(argv)
     ctx = load_context()
     channel = input_channel(ctx, args.input_channel)
-    files = csv_files(ctx, channel)
+    recordings = csv_objects(ctx, channel)
     output = output_name(ctx, args.output, DEFAULT_OUTPUT)
     folder = ctx.output_dir(output)
-    for name, path in files:
-        with open_csv(path, channel=channel.name, file=name) as reader:
-            leads = read_leads(reader, args.n_components)
+    for reader in recordings:
+        name = reader.file
+        leads = read_leads(reader, args.n_components)
         scores = pca_scores(leads, args.n_components)
         result = str(PurePosixPath(name).with_name(f"pca_{PurePosixPath(name).name}"))
         _write(folder / result, scores, output)
+        if args.plot == name:
+            picture = folder / PurePosixPath(result).with_suffix(".png")
+            plot_leads_and_components(leads, scores, list(reader.header[1:]), f"{channel.name}/{name}", picture)
         print(f"pca_ecg: {channel.name}/{name}: {leads.shape[0]} rows x {leads.shape[1]} leads "
               f"-> {output}/{result}", flush=True)
 
@@ -80,6 +88,8 @@ def _parser() -> ArgumentParser:
                                          "without config files)")
     parser.add_argument("--n-components", type=_positive_int, default=DEFAULT_COMPONENTS,
                         help=f"principal components to keep (default {DEFAULT_COMPONENTS})")
+    parser.add_argument("--plot", metavar="FILE", help="also draw this input file's leads and components as "
+                                                      "pca_<file>.png (on the host whose shard has it)")
     return parser
 
 

@@ -1,9 +1,12 @@
-"""The blog's preprocessing: target column first, 60/20/20 train/validation/test split, features standardized."""
+"""The blog's preprocessing: target column first, 60/20/20 train/validation/test split, features standardized.
+
+File or Pipe mode: the channel's CSV objects are read through the same stream code (jobs._channels).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +15,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from byoc_runtime import ArgumentParser, InputError, OutputError, UsageError, load_context
-from jobs._channels import csv_files, host_suffix, input_channel
-from jobs._csv import CsvReader, open_csv, write_floats
+from jobs._channels import csv_objects, host_suffix, input_channel
+from jobs._csv import CsvReader, write_floats
 
 SPLITS = ("train", "validation", "test")
 SEED = 42
@@ -30,11 +33,11 @@ def main(argv: Sequence[str]) -> None:
     prefix = file_prefix(args.prefix, os.environ)
     ctx = load_context()
     channel = input_channel(ctx, args.input_channel)
-    files = csv_files(ctx, channel)
+    objects = csv_objects(ctx, channel)
     folders = {split: ctx.output_dir(split) for split in SPLITS}
-    header, data = read_channel(channel.name, files, args.target)
+    header, data, names = read_channel(objects, args.target)
     if len(data) < MIN_ROWS:
-        only = files[0][0] if len(files) == 1 else None
+        only = names[0] if len(names) == 1 else None
         raise InputError(f"has {len(data)} data rows; a 60/20/20 split needs at least {MIN_ROWS}",
                          channel=channel.name, file=only)
     suffix = host_suffix(ctx, channel)
@@ -52,20 +55,22 @@ def file_prefix(given: str | None, environ: Mapping[str, str]) -> str:
     return prefix
 
 
-def read_channel(channel: str, files: Sequence[tuple[str, Path]], target: str) -> tuple[list[str], Matrix]:
-    """The channel's CSVs stacked in name order, as one float matrix with the target as column 0."""
+def read_channel(objects: Iterable[CsvReader], target: str) -> tuple[list[str], Matrix, list[str]]:
+    """The channel's CSVs stacked in name order, as one float matrix with the target as column 0; and
+    the names of the CSVs read."""
     first: tuple[str, tuple[str, ...]] | None = None
     blocks = []
-    for name, path in files:
-        with open_csv(path, channel=channel, file=name) as reader:
-            _check_header(reader, target, first)
-            first = first or (name, reader.header)
-            table = reader.read_floats(range(len(reader.header)), finite=True)
+    names = []
+    for reader in objects:
+        _check_header(reader, target, first)
+        first = first or (reader.file, reader.header)
+        table = reader.read_floats(range(len(reader.header)), finite=True)
         blocks.append(np.column_stack([column.to_numpy() for column in table.columns]))
-    assert first is not None, "csv_files returns at least one file"
+        names.append(reader.file)
+    assert first is not None, "csv_objects gives at least one CSV"
     header = first[1]
     order = [header.index(target)] + [i for i, column in enumerate(header) if column != target]
-    return [header[i] for i in order], np.concatenate(blocks)[:, order]
+    return [header[i] for i in order], np.concatenate(blocks)[:, order], names
 
 
 def split_rows(data: Matrix) -> tuple[Matrix, Matrix, Matrix]:

@@ -1,7 +1,8 @@
 """The local backend: one JobDefinition run on the local Docker engine the way SageMaker runs it.
 
-    validate -> job folder -> config files + inputs per host -> containers on a private network
-    -> supervise (failures, max runtime, stop, Ctrl-C) -> outcome -> EndOfJob upload -> job.json
+    validate -> job folder -> config files + inputs per host (File: copies; Pipe: manifest + FIFO)
+    -> containers on a private network + Pipe feeders -> supervise (failures, max runtime, stop,
+    Ctrl-C, feeder faults) -> outcome -> EndOfJob upload -> job.json
 
 A definition the service would reject raises JobDefinitionError before anything is created, as
 CreateProcessingJob's ValidationException does. Anything that goes wrong after the job exists ends
@@ -23,6 +24,9 @@ from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition, r
 from launcher.errors import LauncherError
 from launcher.local import record as records
 from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
+from launcher.local.credentials import CredentialsEndpoint
+from launcher.local.credentials import serve as serve_credentials
+from launcher.local.feeder import PipeFeeder, pipe_channels
 from launcher.local.hostconfig import job_arn, write_host_files
 from launcher.local.logs import LogFollower
 from launcher.local.outcome import Outcome, decide
@@ -52,6 +56,8 @@ class LocalOptions:
     stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS
     continuous_interval_seconds: float = 1.0
     echo_logs: bool = True
+    # Passes over each Pipe input (FIFOs <name>_0 ... _<n-1>), each offered once the previous is consumed.
+    pipe_epochs: int = 1
 
 
 class RecordKeeper:
@@ -120,7 +126,8 @@ class LocalBackend:
             workspace,
         )
         try:
-            outcome = self._run(job, request, arn, workspace, hosts, keeper)
+            with serve_credentials(self._notice) as credentials:  # for the job's lifetime, as on SageMaker
+                outcome = self._run(job, request, arn, workspace, hosts, keeper, credentials)
         except KeyboardInterrupt:
             keeper.finish(Outcome("Stopped", "Stopped: interrupted from the launcher (Ctrl-C)", None))
             raise
@@ -143,20 +150,24 @@ class LocalBackend:
         return JobWorkspace(folder)
 
     def _run(self, job: JobDefinition, request: dict[str, object], arn: str, workspace: JobWorkspace,
-             hosts: tuple[str, ...], keeper: RecordKeeper) -> Outcome:
+             hosts: tuple[str, ...], keeper: RecordKeeper, credentials: CredentialsEndpoint | None) -> Outcome:
         client = engine(len(hosts))
         check_image(client, job.image_uri)
         s3 = LazyS3Client(self.options.endpoint_url, self.options.region)
         write_host_files(workspace, job, request, arn, hosts)
         spec = ClusterSpec(
             job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
-            hosts=tuple(HostSpec(h, workspace.host_ml(h), self._environment(job)) for h in hosts))
+            hosts=tuple(HostSpec(h, workspace.host_ml(h), self._environment(job, credentials)) for h in hosts))
         uploader = ContinuousUploader(workspace, hosts, job.outputs, s3, self.options.continuous_interval_seconds)
         keeper.phase_all(hosts, "staging", 0)
-        stage_file_inputs(job.inputs, workspace, hosts, s3, on_host_done=lambda h: keeper.phase(h, "staging", 1))
+        plans = stage_file_inputs(job.inputs, workspace, hosts, s3,
+                                  on_host_done=lambda h: keeper.phase(h, "staging", 1))
+        feeder = PipeFeeder(pipe_channels(job.inputs, plans, workspace), s3, epochs=self.options.pipe_epochs)
+        feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         cluster = Cluster(client, spec).open()
         try:
-            result = self._execute(job, workspace, hosts, keeper, cluster, uploader)
+            with feeder:  # stopped once every container has exited
+                result = self._execute(job, workspace, hosts, keeper, cluster, uploader, feeder)
             oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
         except BaseException:
             cluster.remove()
@@ -165,6 +176,8 @@ class LocalBackend:
         teardown.start()
         try:
             outcome = decide(result, self._messages(workspace, hosts), oom)
+            if feeder.error is not None:  # the data was cut: Failed, whatever the containers made of it
+                outcome = Outcome("Failed", feeder.error.failure_reason, outcome.exit_message)
             if outcome.status == "Completed":
                 outcome = self._upload(job, workspace, hosts, s3, uploader, keeper, outcome)
         finally:
@@ -172,16 +185,18 @@ class LocalBackend:
         return outcome
 
     def _execute(self, job: JobDefinition, workspace: JobWorkspace, hosts: tuple[str, ...], keeper: RecordKeeper,
-                 cluster: Cluster, uploader: ContinuousUploader) -> RunResult:
+                 cluster: Cluster, uploader: ContinuousUploader, feeder: PipeFeeder) -> RunResult:
         followers = LogFollower(self.console if self.options.echo_logs else None)
         keeper.phase_all(hosts, "running", 0)
         cluster.start()
+        feeder.start()
         for host in hosts:
             followers.follow(host, cluster.log_stream(host), workspace.log_file(host))
         uploader.start()
         limits = Limits(job.max_runtime_in_seconds or DEFAULT_MAX_RUNTIME_IN_SECONDS, self.options.stop_grace_seconds)
         try:
-            return Supervisor(cluster, hosts, limits, stop_requested=workspace.stop_marker.exists,
+            return Supervisor(cluster, hosts, limits,
+                              stop_requested=lambda: feeder.failed or workspace.stop_marker.exists(),
                               on_exit=keeper.host_exit).run()
         finally:
             uploader.stop()
@@ -201,9 +216,18 @@ class LocalBackend:
             keeper.phase_all(hosts, "uploading", 1)
         return outcome
 
-    def _environment(self, job: JobDefinition) -> dict[str, str]:
-        """The job's env plus the region, as SageMaker sets it; host AWS credentials are never copied."""
-        return {**job.env, "AWS_REGION": self.options.region, "AWS_DEFAULT_REGION": self.options.region}
+    def _environment(self, job: JobDefinition, credentials: CredentialsEndpoint | None) -> dict[str, str]:
+        """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS
+        keys are never copied. The S3 endpoint override goes in as it is: it must be reachable from containers
+        (127.0.0.1 is the container's own loopback; bind the server to 169.254.170.2 or 0.0.0.0)."""
+        endpoint_url = self.options.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        return {**({"AWS_ENDPOINT_URL": endpoint_url} if endpoint_url else {}), **job.env,
+                "AWS_REGION": self.options.region, "AWS_DEFAULT_REGION": self.options.region,
+                **(credentials.environment() if credentials is not None else {})}
+
+    def _notice(self, line: str) -> None:
+        if self.console is not None:
+            self.console.print(line, style="yellow", markup=False, highlight=False, soft_wrap=True)
 
     @staticmethod
     def _messages(workspace: JobWorkspace, hosts: tuple[str, ...]) -> dict[str, str]:

@@ -14,7 +14,7 @@ import pytest
 
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local.backend import LocalBackend, LocalOptions
-from launcher.local.cluster import LABEL_KIT
+from launcher.local.cluster import LABEL_JOB
 from launcher.local.record import JobRecord
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -23,15 +23,22 @@ BASE_IMAGE = "byoc/base:latest"
 
 
 @pytest.fixture(autouse=True)
-def nothing_left_behind() -> Iterator[None]:
-    """Every test must leave no container or network of the kit behind."""
+def nothing_left_behind(tmp_path: Path) -> Iterator[None]:
+    """No container or network of the jobs this test ran (job folders below tmp_path) may outlive it.
+
+    Scoped to this test's own jobs, so concurrent test sessions on one engine do not see each other's.
+    """
     yield
     client = docker.from_env()
-    containers = client.containers.list(all=True, filters={"label": LABEL_KIT})
-    networks = client.networks.list(filters={"label": LABEL_KIT})
-    for leftover in [*containers, *networks]:
-        leftover.remove(**({"force": True} if leftover in containers else {}))
-    assert not containers and not networks, f"left behind: {containers} {networks}"
+    for job in sorted({record.parent.name for record in tmp_path.rglob("job.json")}):
+        selector = {"label": f"{LABEL_JOB}={job}"}
+        containers = client.containers.list(all=True, filters=selector)
+        networks = client.networks.list(filters=selector)
+        for container in containers:
+            container.remove(force=True)
+        for network in networks:
+            network.remove()
+        assert not containers and not networks, f"job {job} left behind: {containers} {networks}"
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.local import credentials
 from launcher.local import record as records
 from tests.launcher.conftest import BASE_IMAGE, behave_job, local_files, run_local
 
@@ -156,7 +157,10 @@ def test_containers_get_the_region_but_never_the_hosts_credentials(
     record = run_local(behave_job(tmp_path, "--write", "out"), jobs_dir, region="eu-west-1")
     assert record.status == "Completed", record.failure_reason
     env = reports(tmp_path / "out")["algo-1"]["env"]
-    assert env == {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"}
+    endpoint = {credentials.FULL_URI_ENV, credentials.TOKEN_ENV}  # credentials come only from the endpoint
+    assert {k: v for k, v in env.items() if k not in endpoint} == {"AWS_REGION": "eu-west-1",
+                                                                    "AWS_DEFAULT_REGION": "eu-west-1"}
+    assert "host-secret" not in json.dumps(env) and "AKIAHOSTKEY" not in json.dumps(env)
     workspace_text = "".join(p.read_text(errors="ignore") for p in Path(record.workspace).rglob("*") if p.is_file())
     assert "host-secret" not in workspace_text
 

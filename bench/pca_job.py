@@ -1,0 +1,70 @@
+"""The pca_ecg job against the straightforward pandas + scikit-learn script doing the same work.
+
+    python -m bench.pca_job [--files 8] [--seconds 1000]
+
+Both run as fresh processes with the same pinned libraries (the dev venv pins the sklearn image's
+stack) on the same generated ECG recordings (250 Hz, 4 leads, missing values): the job with the
+runtime's no-config defaults (channel `ecg`, output `pca`), the reference as tests/jobs/reference_pca.py
+(default `pd.read_csv`, `PCA`, `to_csv`). Their outputs must agree to 1e-9. Target: 5x faster or better.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow.csv as pacsv
+
+from bench.timing import compare, report
+from examples.data.generate import write_ecg
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_job(ml_root: Path) -> None:
+    env = {**os.environ, "BYOC_ML_ROOT": str(ml_root), "PYTHONPATH": str(REPO / "entrypoints")}
+    subprocess.run([sys.executable, "-m", "byoc_runtime", "pca_ecg", "--n-components", "4"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_reference(source: Path, destination: Path) -> None:
+    subprocess.run([sys.executable, str(REPO / "tests/jobs/reference_pca.py"), str(source), str(destination), "4"],
+                   check=True)
+
+
+def max_difference(ours: Path, reference: Path) -> float:
+    worst = 0.0
+    for expected in sorted(reference.glob("pca_*.csv")):
+        options = pacsv.ReadOptions(autogenerate_column_names=True)
+        a = np.column_stack(pacsv.read_csv(ours / expected.name, read_options=options).columns)
+        b = np.column_stack(pacsv.read_csv(expected, read_options=options).columns)
+        worst = max(worst, float(np.abs(a - b).max()))
+    return worst
+
+
+def main(files: int = 8, seconds: float = 1000, rounds: int = 1) -> list[dict[str, object]]:
+    with tempfile.TemporaryDirectory(prefix="byoc-bench-pca-") as tmp:
+        ml_root = Path(tmp) / "ml"
+        data = ml_root / "processing/input/ecg"
+        write_ecg(data, files, seed=7, seconds=seconds)
+        reference = Path(tmp) / "reference"
+        ours, base = compare(lambda: run_job(ml_root), lambda: run_reference(data, reference), rounds)
+        difference = max_difference(ml_root / "processing/output/pca", reference)
+        print(f"pca_ecg vs reference: {files} files x {int(seconds * 250)} rows, max |difference| {difference:.1e}")
+        if difference > 1e-9:
+            raise SystemExit(f"the job's numbers differ from the reference by {difference} (> 1e-9)")
+        return [report("pca_ecg job vs plain pandas + scikit-learn", ours, base, target="(target <= 0.2x)")]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=1000)
+    parser.add_argument("--rounds", type=int, default=1)
+    arguments = parser.parse_args()
+    main(arguments.files, arguments.seconds, arguments.rounds)

@@ -1,0 +1,151 @@
+"""The Pipe-mode reader's throughput through a FIFO against `cat FIFO > /dev/null`, on the same bytes.
+
+    python bench/pipe_reader.py [--gib 1] [--rounds 3]      (or python -m bench.pipe_reader)
+
+A writer process streams the same data into a FIFO for every reader, the way the local backend's feeder
+does (1 MiB writes, the pipe raised to /proc/sys/fs/pipe-max-size): 1 GiB of a repeated 1 MiB buffer.
+Readers, interleaved round by round (medians reported):
+  - cat:         `cat FIFO > /dev/null`, the baseline;
+  - ours:        byoc_runtime.open_fifo, `readinto` a 1 MiB buffer: what a job that parses its own framing
+                 reads through (target: at least 0.8x cat's MB/s);
+  - naive:       `open(FIFO, "rb").read(65536)` in a loop, for context;
+  - objects:     byoc_runtime.split_objects over the same amount of CSV, 64 objects with a header each,
+                 every object read to its end: the path CSV jobs take in Pipe mode (reported, no target).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as `python bench/pipe_reader.py`
+    sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "entrypoints"))
+
+from bench.timing import report  # noqa: E402
+from byoc_runtime.pipe import open_fifo, split_objects  # noqa: E402
+
+MIB = 1 << 20
+BLOCK = MIB
+OBJECTS = 64
+
+# The writer: the bytes of FILE repeated up to TOTAL, in BLOCK-sized writes, into the FIFO.
+WRITER = r"""
+import fcntl, os, sys
+path, total, block, source = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+data = open(source, "rb").read()
+fd = os.open(path, os.O_WRONLY)
+try:
+    fcntl.fcntl(fd, 1031, int(open("/proc/sys/fs/pipe-max-size").read()))  # F_SETPIPE_SZ, as the feeder does
+except OSError:
+    pass
+view, left, at = memoryview(data), total, 0
+while left:
+    n = os.write(fd, view[at:at + min(block, left, len(data) - at)])
+    left -= n
+    at = (at + n) % len(data)
+os.close(fd)
+"""
+
+
+def csv_object(size: int) -> bytes:
+    """One CSV object of about `size` bytes: a header line, then ECG-like rows."""
+    header = b"time,lead_i,lead_ii,lead_iii,lead_v1\n"
+    row = b"12.345,0.12345,-0.23456,0.34567,-0.45678\n"
+    return header + row * ((size - len(header)) // len(row))
+
+
+def timed_read(fifo: Path, source: Path, total: int, reader: Callable[[Path], int | None]) -> float:
+    """Seconds `reader` takes to read the whole stream; the writer is started (and waiting) beforehand."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(fifo), str(total), str(BLOCK), str(source)])
+    try:
+        time.sleep(0.3)  # let the writer start up and block in open(): its start-up is not timed
+        started = time.perf_counter()
+        got = reader(fifo)
+        elapsed = time.perf_counter() - started
+    finally:
+        if writer.wait(60) != 0:
+            raise RuntimeError("the writer failed")
+    if got is not None and got != total:
+        raise RuntimeError(f"read {got} bytes of {total}")
+    return elapsed
+
+
+def read_cat(fifo: Path) -> None:
+    """cat's byte count is not seen; the writer's exit status and the other readers' counts vouch for it."""
+    subprocess.run(["cat", str(fifo)], stdout=subprocess.DEVNULL, check=True)
+
+
+def read_ours(fifo: Path) -> int:
+    buffer = bytearray(MIB)
+    view = memoryview(buffer)
+    total = 0
+    with open_fifo(fifo) as stream:
+        while count := stream.readinto(view):
+            total += count
+    return total
+
+
+def read_naive(fifo: Path) -> int:
+    total = 0
+    with open(fifo, "rb") as stream:
+        while chunk := stream.read(65536):
+            total += len(chunk)
+    return total
+
+
+def read_objects(fifo: Path) -> int:
+    buffer = bytearray(MIB)
+    view = memoryview(buffer)
+    total = objects = 0
+    with open_fifo(fifo) as stream:
+        for part in split_objects(stream):
+            objects += 1
+            while count := part.readinto(view):
+                total += count
+    if objects != OBJECTS:
+        raise RuntimeError(f"split into {objects} objects, expected {OBJECTS}")
+    return total
+
+
+def main(gib: float = 1.0, rounds: int = 3) -> dict[str, object]:
+    total = int(gib * (1 << 30)) // MIB * MIB
+    with tempfile.TemporaryDirectory(prefix="byoc-bench-pipe-") as tmp:
+        fifo = Path(tmp) / "data_0"
+        os.mkfifo(fifo)
+        zeros = Path(tmp) / "zeros"
+        zeros.write_bytes(bytes(MIB))
+        csv = Path(tmp) / "object.csv"
+        csv.write_bytes(csv_object(total // OBJECTS))
+        csv_total = csv.stat().st_size * OBJECTS
+        times: dict[str, list[float]] = {"cat": [], "ours": [], "naive": [], "objects": []}
+        for _ in range(rounds):
+            times["cat"].append(timed_read(fifo, zeros, total, read_cat))
+            times["ours"].append(timed_read(fifo, zeros, total, read_ours))
+            times["naive"].append(timed_read(fifo, zeros, total, read_naive))
+            times["objects"].append(timed_read(fifo, csv, csv_total, read_objects))
+    rate = {name: (csv_total if name == "objects" else total) / statistics.median(seconds) / 1e6
+            for name, seconds in times.items()}
+    print(f"through a FIFO, {total / (1 << 30):.2f} GiB, median of {rounds}: cat {rate['cat']:.0f} MB/s, "
+          f"byoc_runtime reader {rate['ours']:.0f} MB/s, naive read(65536) loop {rate['naive']:.0f} MB/s, "
+          f"split into {OBJECTS} CSV objects {rate['objects']:.0f} MB/s")
+    row = report("Pipe reader (open_fifo + readinto) vs cat FIFO > /dev/null", rate["ours"], rate["cat"], unit="MB/s",
+                 target="(target >= 0.8x)")
+    return {**row, "naive_mb_s": rate["naive"], "objects_mb_s": rate["objects"],
+            "objects_ratio": rate["objects"] / rate["cat"]}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    arguments = parser.parse_args()
+    main(arguments.gib, arguments.rounds)

@@ -1,0 +1,27 @@
+"""`byoc --help` and the local backend's start-up must not pay for the SageMaker SDK (seconds) or boto3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+LOADED = ("loaded = [m for m in ('sagemaker', 'boto3', 'botocore') if m in sys.modules]\n"
+          "sys.exit(str(loaded) if loaded else 0)")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["push", "--help"], ["describe", "--help"]])
+def test_help_does_not_import_the_sdk_or_boto3(argv: list[str]) -> None:
+    code = f"import sys\nfrom launcher.cli import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n{LOADED}"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
+    assert "--backend" in result.stdout or argv[0] in ("--help", "push")
+
+
+def test_the_sagemaker_options_module_is_light() -> None:
+    code = f"import sys\nimport launcher.sagemaker_backend.options\n{LOADED}"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
