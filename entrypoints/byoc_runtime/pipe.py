@@ -73,7 +73,7 @@ CHUNK_SIZE = 1 << 20
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ, Linux >= 2.6.35 (the constant is spelled out: not every build exports it)
 F_GETPIPE_SZ = 1032
 PIPE_MAX_SIZE_FILE = Path("/proc/sys/fs/pipe-max-size")
-PIPE_SIZE_CAP = 8 << 20  # a larger kernel buffer brings nothing measurable and costs locked memory
+PIPE_SIZE_CAP = 8 << 20  # a larger kernel buffer brings nothing measurable and is unswappable kernel memory
 BOM = b"\xef\xbb\xbf"
 DEFAULT_NEXT_EPOCH_WAIT = 5.0
 _POLL_SECONDS = 0.05

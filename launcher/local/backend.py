@@ -164,7 +164,11 @@ class LocalBackend:
                                   on_host_done=lambda h: keeper.phase(h, "staging", 1))
         feeder = PipeFeeder(pipe_channels(job.inputs, plans, workspace), s3, epochs=self.options.pipe_epochs)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
-        cluster = Cluster(client, spec).open()
+        try:
+            cluster = Cluster(client, spec).open()
+        except BaseException:
+            feeder.stop()  # removes the FIFOs
+            raise
         try:
             with feeder:  # stopped once every container has exited
                 result = self._execute(job, workspace, hosts, keeper, cluster, uploader, feeder)

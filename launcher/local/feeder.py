@@ -168,11 +168,16 @@ class PipeFeeder:
         return self.error is not None
 
     def prepare(self) -> None:
-        """Write every manifest and make every `_0` FIFO: before the containers start."""
-        for channel in self.channels:
-            channel.folder.mkdir(parents=True, exist_ok=True)
-            channel.manifest.write_text(manifest_text(channel), encoding="utf-8")
-            _mkfifo(channel.fifo(0))
+        """Write every manifest and make every `_0` FIFO: before the containers start. On failure the
+        FIFOs already made are removed again (a FIFO left behind hangs whoever opens it)."""
+        try:
+            for channel in self.channels:
+                channel.folder.mkdir(parents=True, exist_ok=True)
+                channel.manifest.write_text(manifest_text(channel), encoding="utf-8")
+                _mkfifo(channel.fifo(0))
+        except BaseException:
+            self.stop()
+            raise
 
     def start(self) -> None:
         for channel in self.channels:

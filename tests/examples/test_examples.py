@@ -83,3 +83,17 @@ def test_pyspark_processor_keeps_us_reviews_in_4_columns_across_2_hosts(examples
     assert table.num_columns == 4 and table.num_rows == 199  # the committed sample: 300 reviews, 199 from the US
     assert set(table.column("marketplace").to_pylist()) == {"US"}
     assert list((examples / "output/pyspark-processor/spark-events").iterdir()), "the Continuous event log"
+
+
+@pytest.mark.parametrize("name", ["pca-ecg-8", "pca-ecg-8-pipe"])
+def test_pca_ecg_on_8_instances_file_and_pipe_give_one_recording_per_host(examples: Path, tmp_path: Path,
+                                                                         name: str) -> None:
+    run_example(examples, name, tmp_path)
+    logs = sorted((tmp_path / "jobs").glob("*/hosts/*/log.txt"))
+    assert len(logs) == 8 and all(log.read_text().count("pca_ecg: ecg/") == 1 for log in logs)
+    recordings = sorted((examples / "data/ecg").glob("*.csv"))
+    for recording in recordings:
+        expected = tmp_path / f"expected_{recording.name}"
+        reference_pca(recording, expected, 4)
+        ours = np.loadtxt(examples / f"output/{name}/pca_{recording.name}", delimiter=",")
+        assert np.abs(ours - np.loadtxt(expected, delimiter=",")).max() <= 1e-9

@@ -136,9 +136,11 @@ def test_make_push_runs_byoc_push(registry: str, ecr: str, engine: docker.Docker
     make = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
     try:
         assert make.returncode == 0, make.stderr
-        image_uri, digest_uri = make.stdout.splitlines()[-2:]
-        assert image_uri == f"{registry}/byoc/base:{tag}"
-        assert digest_uri.startswith(f"{registry}/byoc/base@sha256:")
+        lines = make.stdout.splitlines()  # make echoes its command lines to stdout too
+        image_uri = f"{registry}/byoc/base:{tag}"
+        assert image_uri in lines, make.stdout
+        digests = [line for line in lines if line.startswith(f"{registry}/byoc/base@sha256:")]
+        assert len(digests) == 1 and lines.index(digests[0]) == lines.index(image_uri) + 1, make.stdout
     finally:
         remove_refs(engine, f"{registry}/byoc/base:{tag}", f"byoc/base:{tag}")
     usage = subprocess.run(["make", "-o", ".venv/.installed", "push"], cwd=REPO, capture_output=True, text=True,
