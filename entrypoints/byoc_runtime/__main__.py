@@ -63,7 +63,7 @@ def dispatch(argv: Sequence[str]) -> None:
 
 
 def main() -> None:
-    run(dispatch, sys.argv[1:])
+    run(dispatch, sys.argv[1:], skip_teardown=True)  # the kit's jobs close their outputs themselves
 
 
 if __name__ == "__main__":
