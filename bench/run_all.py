@@ -10,12 +10,12 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from bench import cli_startup, local_backend, pca_job, pipe_reader, scaling
+from bench import cli_startup, local_backend, pca_job, pca_pipe_vs_file, pipe_reader, scaling
 
 
 def main() -> None:
     rows: list[dict[str, object]] = []
-    for bench in (local_backend, scaling, pipe_reader, pca_job, cli_startup):
+    for bench in (local_backend, scaling, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup):
         print(f"--- {bench.__name__}", flush=True)
         found = bench.main()
         rows.extend(found if isinstance(found, list) else [found])
