@@ -59,8 +59,8 @@ def output_files(workspace: JobWorkspace, hosts: tuple[str, ...], output: Proces
     return found
 
 
-def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[HostFile]:
-    """The files to upload for one output: one per name, or an OutputConflictError."""
+def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[tuple[HostFile, str]]:
+    """The files to upload for one output, one per name, each with its sha256; or an OutputConflictError."""
     chosen: dict[PurePosixPath, tuple[HostFile, str]] = {}
     for file in files:
         digest = _digest(file.path)
@@ -68,7 +68,7 @@ def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[Hos
             chosen[file.relative] = (file, digest)
         elif chosen[file.relative][1] != digest:
             raise OutputConflictError(output.output_name, file.relative, (chosen[file.relative][0].host, file.host))
-    return [file for file, _ in chosen.values()]
+    return list(chosen.values())
 
 
 def upload_outputs(
@@ -82,8 +82,8 @@ def upload_outputs(
     planned = [(output, check_conflicts(output, output_files(workspace, hosts, output))) for output in outputs]
     for output, files in planned:
         destination = parse_location(output.destination)
-        for file in files:
-            if skip is None or (output.output_name, file.relative, _digest(file.path)) not in skip:
+        for file, digest in files:
+            if skip is None or (output.output_name, file.relative, digest) not in skip:
                 upload_one(file.path, destination, file.relative, s3)
 
 
