@@ -1,13 +1,30 @@
-"""The launcher's errors, each owning its exit code, so the CLI has one place to turn them into an exit.
+"""The launcher's one error tree: every expected failure owns its exit code and its AWS error code.
 
     Exception
-    └── LauncherError          an expected failure, reported without a traceback: exit 1
-        ├── JobDefinitionError a job file or JobDefinition the service would reject: exit 2
-        └── BackendError       a backend could not run the job (Docker, AWS): exit 3
+    └── LauncherError             1  InternalFailure       an expected failure: one line, no traceback
+        ├── UsageError            2  ValidationException   what was asked cannot be done as asked
+        │   ├── JobDefinitionError   ValidationException   a job the service would reject (.problems)
+        │   ├── MissingSettingError  ValidationException   no role, bucket or region given anywhere
+        │   ├── LocalImageError      ValidationException   a local image name sent to SageMaker
+        │   ├── JobExistsError       ResourceInUse         a job name already taken
+        │   ├── JobNotFoundError     ResourceNotFound      no job by that name
+        │   ├── JobStateError        ValidationException   e.g. stopping a job that has ended
+        │   ├── OutputConflictError  (launcher.local.outputs) two hosts wrote one name differently
+        │   └── PushUsageError       (launcher.push) a repository or tag ECR would refuse
+        ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
+        │   ├── EngineError          no Docker engine, an unusable image, a container not created
+        │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
+        │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
+        │   └── PushError            (launcher.push) the image could not be pushed
+        └── StorageError          3  (launcher.storage.errors) data could not be listed, read or written
+            ├── LocationError     2  not an s3:// URI or a local path
+            └── SourceNotFoundError, UnsafeKeyError, LandingConflictError, ManifestError,
+                S3AccessError, LocalFileError
 
-Other modules add their own subclasses under `LauncherError` (or under `BackendError` for one
-backend's faults) and pick a new exit code. Anything that is not a LauncherError is a bug in the
-launcher and deserves a traceback.
+Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job (or an unexpected bug, which also
+prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 130 interrupted (Ctrl-C,
+SIGTERM, SIGHUP: the job is stopped and says which). Each client has one handler: the CLI's `main()`
+prints one red line and exits with `exit_code`; the endpoint answers `aws_code` with `http_status`.
 """
 
 from __future__ import annotations
@@ -16,11 +33,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
+EXIT_COMPLETED = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BACKEND = 3
+EXIT_STOPPED = 4
+EXIT_INTERRUPTED = 130
+
 
 class LauncherError(Exception):
-    """An expected failure: the message names the thing at fault."""
+    """An expected failure: the message names the thing at fault and says what to do."""
 
-    exit_code: ClassVar[int] = 1
+    exit_code: ClassVar[int] = EXIT_FAILED
+    aws_code: ClassVar[str] = "InternalFailure"
+    http_status: ClassVar[int] = 500
+
+
+class UsageError(LauncherError):
+    """What was asked cannot be done as asked: fix the job file, the arguments or the settings."""
+
+    exit_code = EXIT_USAGE
+    aws_code = "ValidationException"
+    http_status = 400
+
+
+class BackendError(LauncherError):
+    """The backend cannot run jobs: the engine or the service failed, not the job definition."""
+
+    exit_code = EXIT_BACKEND
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +85,11 @@ class Problem:
         return ": ".join(parts)
 
 
-class JobDefinitionError(LauncherError):
+class JobDefinitionError(UsageError):
     """A job file or JobDefinition that cannot run; `.problems` lists every fault found, not just the first.
 
     Reporting all of them at once saves the edit-run-edit loop a service ValidationException gives.
     """
-
-    exit_code = 2
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -66,7 +104,42 @@ class JobDefinitionError(LauncherError):
         return f"{len(self.problems)} problems in the job definition:\n{lines}"
 
 
-class BackendError(LauncherError):
-    """A backend could not run the job: the engine or the service failed, not the job definition."""
+class MissingSettingError(UsageError):
+    """A setting the backend needs and nobody gave; the message says every way to give it."""
 
-    exit_code = 3
+
+class LocalImageError(UsageError):
+    """The job's image is a local name (`byoc/sklearn:latest`): SageMaker pulls from a registry (ECR)."""
+
+
+class JobExistsError(UsageError):
+    """Job names are unique per backend, as on SageMaker."""
+
+    aws_code = "ResourceInUse"
+
+
+class JobNotFoundError(UsageError):
+    """No job by that name in this backend."""
+
+    aws_code = "ResourceNotFound"
+
+
+class JobStateError(UsageError):
+    """The job is not in a state that allows this (stopping a job that has ended)."""
+
+
+class EngineError(BackendError):
+    """The Docker engine is unreachable, the image is unusable, or a container could not be made."""
+
+    aws_code = "ServiceUnavailable"
+    http_status = 503
+
+
+class AwsError(BackendError):
+    """A failed AWS call: `operation` (CreateProcessingJob, ...), the service's code and message."""
+
+    def __init__(self, operation: str, code: str, detail: str, hint: str | None = None) -> None:
+        self.operation = operation
+        self.code = code
+        message = f"{operation} failed: {code}: {detail}"
+        super().__init__(f"{message}. Hint: {hint}" if hint else message)

@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition, resolve_job_name
-from launcher.errors import LauncherError
+from launcher.errors import JobExistsError, LauncherError
 from launcher.local import record as records
 from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
 from launcher.local.credentials import CredentialsEndpoint
@@ -42,10 +42,6 @@ from launcher.validation import validate
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_STOP_GRACE_SECONDS = 120.0
-
-
-class JobExistsError(LauncherError):
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

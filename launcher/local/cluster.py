@@ -19,17 +19,13 @@ from typing import Any
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 
-from launcher.errors import BackendError
+from launcher.errors import EngineError
 
 LABEL_KIT = "byoc.kit"
 LABEL_JOB = "byoc.job"
 LABEL_HOST = "byoc.host"
 KIT = "byoc-processing"
 SAGEMAKER_ARCHITECTURE = "amd64"
-
-
-class EngineError(BackendError):
-    """The Docker engine is unreachable, the image is unusable, or a container could not be made."""
 
 
 @dataclass(frozen=True, slots=True)

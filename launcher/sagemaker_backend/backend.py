@@ -18,8 +18,9 @@ from typing import Any
 from rich.console import Console
 
 from launcher.definition import JobDefinition, resolve_job_name
+from launcher.errors import LocalImageError
 from launcher.sagemaker_backend.downloads import Download, perform_downloads, plan_downloads
-from launcher.sagemaker_backend.errors import LocalImageError, aws_errors
+from launcher.sagemaker_backend.errors import aws_errors
 from launcher.sagemaker_backend.logs import CloudWatchLogs
 from launcher.sagemaker_backend.session import aws_session, sdk_session
 from launcher.sagemaker_backend.settings import SageMakerOptions, require_role

@@ -15,16 +15,12 @@ from rich.console import Console
 
 from launcher.cli import STATUS_EXIT, STATUS_STYLE
 from launcher.definition import JobDefinition
-from launcher.errors import LauncherError
+from launcher.errors import JobStateError
 from launcher.sagemaker_backend.backend import SageMakerBackend
 from launcher.sagemaker_backend.logs import CloudWatchLogs
 from launcher.sagemaker_backend.session import aws_session
 from launcher.sagemaker_backend.settings import SageMakerOptions, bucket_from, prefix_from, with_role
 from launcher.sagemaker_backend.status import JobStatus, describe_job
-
-
-class JobStateError(LauncherError):
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from launcher.sagemaker_backend.errors import MissingSettingError
+from launcher.errors import MissingSettingError
 
 # The smallest valid SDK config: stops the SDK from loading the user's and admin's config files.
 EMPTY_SDK_CONFIG = {"SchemaVersion": "1.0"}

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from launcher.definition import JobDefinition
-from launcher.sagemaker_backend.errors import MissingSettingError
+from launcher.errors import MissingSettingError
 
 ROLE_ENV = "BYOC_ROLE_ARN"
 BUCKET_ENV = "BYOC_BUCKET"

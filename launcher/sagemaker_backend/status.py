@@ -6,14 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from launcher.errors import LauncherError
-from launcher.sagemaker_backend.errors import AwsError, aws_errors
+from launcher.errors import AwsError, JobNotFoundError
+from launcher.sagemaker_backend.errors import aws_errors
 
 TERMINAL = ("Completed", "Failed", "Stopped")
-
-
-class JobNotFoundError(LauncherError):
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

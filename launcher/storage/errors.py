@@ -16,13 +16,19 @@ This module is stdlib-only: the translation of botocore exceptions lives in `cli
 
 from __future__ import annotations
 
+from launcher.errors import EXIT_BACKEND, EXIT_USAGE, LauncherError
 
-class StorageError(Exception):
-    """Base class of every error raised by `launcher.storage`."""
+
+class StorageError(LauncherError):
+    """Base class of every error raised by `launcher.storage`: data could not be listed, read or written."""
+
+    exit_code = EXIT_BACKEND
 
 
 class LocationError(StorageError):
     """A source or destination string that cannot be used."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, value: str, reason: str) -> None:
         self.value = value

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
-from launcher.errors import JobDefinitionError
+from launcher.errors import JobDefinitionError, LocalImageError
 from launcher.sagemaker_backend.backend import local_image_problem
-from launcher.sagemaker_backend.errors import LocalImageError
 from tests.sagemaker.conftest import BUCKET, IMAGE, ROLE, Wire
 
 
