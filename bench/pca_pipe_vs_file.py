@@ -29,7 +29,8 @@ if __package__ in (None, ""):  # run as `python bench/pca_pipe_vs_file.py`
 
 from bench.timing import compare, report  # noqa: E402
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput  # noqa: E402
-from launcher.local.backend import LocalBackend, LocalOptions  # noqa: E402
+from launcher.local.backend import LocalBackend  # noqa: E402
+from launcher.local.options import LocalOptions  # noqa: E402
 
 IMAGE = "byoc/sklearn:latest"
 RATE_HZ = 250
@@ -67,13 +68,13 @@ def main(files: int = 8, rows: int = 400_000, instances: int = 2, rounds: int = 
     with tempfile.TemporaryDirectory(prefix="byoc-bench-pipe-file-") as tmp:
         root = Path(tmp)
         size = write_recordings(root / "ecg", files, rows)
-        backend = LocalBackend(LocalOptions(jobs_dir=root / "jobs", echo_logs=False))
+        backend = LocalBackend(LocalOptions(jobs_dir=root / "jobs"))
         counter = itertools.count()
         last: dict[str, Path] = {}
 
         def run(mode: str) -> None:
             out = root / f"out-{mode}-{next(counter)}"
-            record = backend.run(job(root / "ecg", out, mode, instances))
+            record = backend.wait(backend.submit(job(root / "ecg", out, mode, instances)))
             if record.status != "Completed":
                 raise SystemExit(f"the {mode}-mode job ended {record.status}: {record.failure_reason}")
             last[mode] = out

@@ -40,10 +40,12 @@ class StopCause(Enum):
 
 @dataclass(frozen=True, slots=True)
 class HostStatus:
-    """One instance of the job: `algo-i` and its container's exit code once it has exited."""
+    """One instance of the job: `algo-i`, its container's exit code once it has exited, and when each of
+    its phases (staging, running, uploading) started and ended, where the backend knows."""
 
     name: str
     exit_code: int | None = None
+    phases: Mapping[str, tuple[datetime, datetime]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +71,8 @@ class JobStatus:
     whose cause is one of the launcher's own errors (a missing image: 3, a bad destination: 2), so the
     CLI exits with that error's code instead of the 1 of a job that failed in its containers.
     `hints` explain a failure beyond the service's fields; `warnings` name things that went silently
-    wrong in a Completed job; `timings` are seconds per phase (validate, stage, create, ...).
+    wrong in a Completed job; `notices` are the backend's own remarks as it ran the job; `timings` are
+    seconds per phase (validate, stage, create, ...).
     """
 
     job_name: str
@@ -88,6 +91,7 @@ class JobStatus:
     hints: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
     folder: str | None = None  # the local job folder, for a local job
 
     @property
@@ -95,9 +99,17 @@ class JobStatus:
         return self.status in TERMINAL_STATUSES
 
 
+NOTICE_HOST = ""
+
+
 @dataclass(frozen=True, slots=True)
 class LogEvent:
-    """One line a host printed: `timestamp` in milliseconds since the epoch, `message` without its newline."""
+    """One line a host printed: `timestamp` in milliseconds since the epoch, `message` without its newline.
+
+    `host` is NOTICE_HOST ("") for the backend's own notices about the job (what it could not emulate,
+    an image it mapped, credentials it cannot give), which `logs(name)` interleaves with the hosts' lines
+    and `logs(name, host=...)` leaves out.
+    """
 
     host: str
     timestamp: int
@@ -134,10 +146,26 @@ class Backend(Protocol):
         """Block until the job is terminal and the backend's end-of-job duties are done; its final status."""
         ...
 
-    def stop(self, job_name: str, cause: StopCause = StopCause.REQUESTED) -> None:
-        """Ask the job to stop (SIGTERM, then SIGKILL after the grace period); `JobStateError` if it has ended."""
+    def stop(self, job_name: str, cause: StopCause = StopCause.REQUESTED, *, kill: bool = False) -> None:
+        """Ask the job to stop (SIGTERM, then SIGKILL after the grace period; at once with `kill`, where the
+        backend can); `JobStateError` if it has ended."""
         ...
 
     def list(self) -> list[JobStatus]:
         """Every job this backend knows, newest first."""
         ...
+
+
+def describe_response(status: JobStatus) -> dict[str, Any]:
+    """DescribeProcessingJob's answer for a job: the request echoed back, then status, reasons and times.
+
+    Times stay datetime objects: the endpoint serializes them as the protocol says, `--json` as ISO 8601.
+    """
+    response = {key: value for key, value in status.request.items() if key not in ("ProcessingJobName", "Tags")}
+    response.update(ProcessingJobName=status.job_name, ProcessingJobArn=status.job_arn,
+                    ProcessingJobStatus=status.status, CreationTime=status.creation_time)
+    optional = {"FailureReason": status.failure_reason, "ExitMessage": status.exit_message,
+                "LastModifiedTime": status.last_modified_time, "ProcessingStartTime": status.start_time,
+                "ProcessingEndTime": status.end_time}
+    response.update({key: value for key, value in optional.items() if value is not None})
+    return response

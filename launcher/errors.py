@@ -17,14 +17,17 @@
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
         │   └── PushError            (launcher.push) the image could not be pushed
         └── StorageError          3  (launcher.storage.errors) data could not be listed, read or written
-            ├── LocationError     2  not an s3:// URI or a local path
+            ├── LocationError     2  ValidationException   not an s3:// URI or a local path
+            ├── DestinationError  2  ValidationException   an output destination that cannot be written
             └── SourceNotFoundError, UnsafeKeyError, LandingConflictError, ManifestError,
                 S3AccessError, LocalFileError
 
 Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job (or an unexpected bug, which also
-prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 130 interrupted (Ctrl-C,
-SIGTERM, SIGHUP: the job is stopped and says which). Each client has one handler: the CLI's `main()`
-prints one red line and exits with `exit_code`; the endpoint answers `aws_code` with `http_status`.
+prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 128+N interrupted by signal N
+(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: the job is stopped and its record says which). A job that Failed
+because of one of these errors (a missing image, a destination that cannot be written) exits with that
+error's code. Each client has one handler: the CLI's (launcher/cli/handler.py) prints one red line and
+exits with `exit_code`; the endpoint answers `aws_code` with `http_status`.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from typing import Any
 
 from rich.console import Console
 
-from launcher.errors import BackendError, LauncherError
+from launcher.errors import BackendError, UsageError
 from launcher.local.cluster import SAGEMAKER_ARCHITECTURE, engine
 from launcher.sagemaker_backend.errors import aws_errors
 from launcher.sagemaker_backend.session import aws_session
@@ -35,10 +35,8 @@ class PushError(BackendError):
     """The engine or the registry refused the login or the push."""
 
 
-class PushUsageError(LauncherError):
+class PushUsageError(UsageError):
     """A bad image, repository, tag or account: nothing was sent."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)

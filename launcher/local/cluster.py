@@ -84,7 +84,7 @@ def labels(job_name: str, host: str | None = None) -> dict[str, str]:
 
 
 class Cluster:
-    """The network on enter, the hosts' containers on `start()`; on exit everything is removed."""
+    """The network on enter, the hosts' containers on `create()` and `start()`; on exit everything is removed."""
 
     def __init__(self, client: Any, spec: ClusterSpec) -> None:
         self.client = client
@@ -97,7 +97,7 @@ class Cluster:
         return self.open()
 
     def open(self) -> Cluster:
-        """Create the job's private network; the containers come with `start()`."""
+        """Create the job's private network; the containers come with `create()`."""
         try:
             self.network = self.client.networks.create(
                 f"byoc-{self.spec.job_name}", driver="bridge", labels=labels(self.spec.job_name))
@@ -108,19 +108,31 @@ class Cluster:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.remove()
 
+    def create(self) -> None:
+        """Create every host's container at once; `start()` starts them."""
+        self._each_host(self._create)
+
     def start(self) -> None:
-        """Create and start every host's container at once, as SageMaker starts a job's instances together."""
+        """Start every container at once, as SageMaker starts a job's instances together."""
+        self._each_host(self._start)
+
+    def _each_host(self, action: Callable[[HostSpec], None]) -> None:
         with ThreadPoolExecutor(max_workers=min(len(self.spec.hosts), 8)) as pool:
-            futures = [pool.submit(self._launch, host) for host in self.spec.hosts]
+            futures = [pool.submit(action, host) for host in self.spec.hosts]
         for future in futures:
             future.result()
 
-    def _launch(self, host: HostSpec) -> None:
+    def _create(self, host: HostSpec) -> None:
         try:
             container = self._create_container(host)
-            with self._lock:  # remove() must find every container made, even if another host failed
-                self.containers[host.name] = container
-            container.start()
+        except APIError as exc:
+            raise EngineError(f"could not create {host.name}: {exc.explanation or exc}") from exc
+        with self._lock:  # remove() must find every container made, even if another host failed
+            self.containers[host.name] = container
+
+    def _start(self, host: HostSpec) -> None:
+        try:
+            self.containers[host.name].start()
         except APIError as exc:
             raise EngineError(f"could not start {host.name}: {exc.explanation or exc}") from exc
 

@@ -1,36 +1,35 @@
-"""Live logs: each host's lines on stderr, prefixed with the host in its own colour, and kept per host."""
+"""Hosts' output: the supervisor pumps each container's stream to files; clients read and follow them.
+
+Per host, `log.txt` holds the bytes exactly as printed (for people and `byoc debug`) and
+`events.jsonl` one JSON object per line, `{"t": <ms since the epoch>, "m": "<line>"}`, stamped when the
+line arrived: what `byoc logs` and the endpoint's GetLogEvents serve. A client following a job reads
+the events files as they grow, and stops once the job is terminal: the supervisor joins its pumps
+before it records the end, so everything printed is in the files by then.
+"""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from rich.console import Console
-from rich.text import Text
+from launcher.backend import LogEvent
 
-HOST_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
-
-
-def host_colour(host: str) -> str:
-    suffix = host.rsplit("-", 1)[-1]
-    index = int(suffix) - 1 if suffix.isdigit() else 0
-    return HOST_COLOURS[index % len(HOST_COLOURS)]
+FOLLOW_POLL_SECONDS = 0.05
 
 
-def host_line(host: str, line: str) -> Text:
-    return Text.assemble((f"{host} | ", host_colour(host)), line)
+class LogPump:
+    """One thread per host copies its container's output into the host's log and events files."""
 
-
-class LogFollower:
-    """One thread per host copies the container's output to its log file and, if echoing, the console."""
-
-    def __init__(self, console: Console | None) -> None:
-        self.console = console
+    def __init__(self) -> None:
         self.threads: list[threading.Thread] = []
 
-    def follow(self, host: str, stream: Iterator[bytes], file: Path) -> None:
-        thread = threading.Thread(target=self._pump, args=(host, stream, file), name=f"logs-{host}", daemon=True)
+    def follow(self, host: str, stream: Iterator[bytes], log_file: Path, events_file: Path) -> None:
+        thread = threading.Thread(target=self._pump, args=(stream, log_file, events_file), name=f"logs-{host}",
+                                  daemon=True)
         thread.start()
         self.threads.append(thread)
 
@@ -38,19 +37,65 @@ class LogFollower:
         for thread in self.threads:
             thread.join(timeout)
 
-    def _pump(self, host: str, stream: Iterator[bytes], file: Path) -> None:
+    @staticmethod
+    def _pump(stream: Iterator[bytes], log_file: Path, events_file: Path) -> None:
         pending = b""
-        with file.open("ab") as log:
+        with log_file.open("ab") as log, events_file.open("a", encoding="utf-8") as events:
             for chunk in stream:
                 log.write(chunk)
                 log.flush()
                 pending += chunk
                 *lines, pending = pending.split(b"\n")
+                stamp = int(time.time() * 1000)
                 for line in lines:
-                    self._echo(host, line)
+                    events.write(_event_line(stamp, line))
+                events.flush()
             if pending:
-                self._echo(host, pending)
+                events.write(_event_line(int(time.time() * 1000), pending))
 
-    def _echo(self, host: str, line: bytes) -> None:
-        if self.console is not None:
-            self.console.print(host_line(host, line.decode("utf-8", errors="replace").rstrip("\r")), soft_wrap=True)
+
+def _event_line(stamp: int, line: bytes) -> str:
+    text = line.decode("utf-8", errors="replace").rstrip("\r")
+    return json.dumps({"t": stamp, "m": text}, ensure_ascii=False) + "\n"
+
+
+class EventSource(Protocol):
+    def read(self) -> list[LogEvent]:
+        """The events that appeared since the last call."""
+        ...
+
+
+class EventsReader:
+    """Reads one host's events file from the start, returning whole lines only, as it grows."""
+
+    def __init__(self, host: str, file: Path) -> None:
+        self.host = host
+        self.file = file
+        self._offset = 0
+        self._partial = b""
+
+    def read(self) -> list[LogEvent]:
+        try:
+            with self.file.open("rb") as stream:
+                stream.seek(self._offset)
+                data = stream.read()
+        except FileNotFoundError:
+            return []
+        self._offset += len(data)
+        *lines, self._partial = (self._partial + data).split(b"\n")
+        events = []
+        for line in lines:
+            item = json.loads(line)
+            events.append(LogEvent(self.host, int(item["t"]), str(item["m"])))
+        return events
+
+
+def read_events(readers: Sequence[EventSource], *, follow: bool, finished: Callable[[], bool]) -> Iterator[LogEvent]:
+    """Every source's events, each batch in time order; with `follow`, until `finished()` and drained."""
+    while True:
+        done = finished() if follow else True
+        batch = [event for reader in readers for event in reader.read()]
+        yield from sorted(batch, key=lambda event: event.timestamp)
+        if done:
+            return
+        time.sleep(FOLLOW_POLL_SECONDS)

@@ -1,43 +1,48 @@
 """Taking outputs out of the hosts' folders, EndOfJob or Continuous, as SageMaker does.
 
 Every host uploads its own LocalPath to the same destination, so two hosts writing one file name
-would, on SageMaker, silently overwrite each other. Here that is caught instead: identical files are
-uploaded once; different files at the same name fail the job with both hosts named, before anything
-of that output is uploaded (give each host's files its own name, e.g. with `ctx.current_host`).
+would, on SageMaker, silently overwrite each other. Here that is caught instead, for every output
+before any object of it is uploaded: identical files are uploaded once; different files at one name
+fail the job with both hosts named; so does a file on one host where another host has a folder of
+the same name (`x` and `x/y`), when the destination is a local folder, which cannot hold both (S3
+can: keys `x` and `x/y` coexist there, as on SageMaker).
 
 EndOfJob outputs go out only after every host has exited 0. Continuous outputs go out while the job
 runs (a file is sent once its size and mtime have held still for one poll), and whatever is new
 is sent at the end of a successful job. On failure or stop nothing more is sent: the files stay in
-the job folder.
+the job folder. `on_progress` hears, per output, how many of its objects have reached the
+destination, so a cut-off upload is reported as exactly that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from launcher.definition import ProcessingOutput
-from launcher.errors import LauncherError
+from launcher.errors import LauncherError, UsageError
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
-from launcher.storage.locations import Location, parse_location
+from launcher.storage.locations import LocalLocation, Location, parse_location
 from launcher.storage.transfer import upload_one
 
 CHUNK = 1 << 20
 
+ProgressReport = Callable[[str, int, int], None]
+"""Called with (output name, objects at the destination, objects in all)."""
 
-class OutputConflictError(LauncherError):
-    """Two hosts wrote different files under the same name in one output."""
 
-    def __init__(self, output: str, relative: PurePosixPath, hosts: Iterable[str]) -> None:
+class OutputConflictError(UsageError):
+    """Two hosts wrote the same name in one output: different files, or a file and a folder."""
+
+    def __init__(self, output: str, relative: PurePosixPath, hosts: Iterable[str], what: str) -> None:
         names = " and ".join(sorted(hosts))
         super().__init__(
-            f"output '{output}': {names} both wrote '{relative}' with different contents; on SageMaker one "
-            "would silently overwrite the other. Give each host's files their own names (e.g. include the "
-            "current host)"
+            f"output '{output}': {names} both wrote '{relative}' {what}; on SageMaker one would silently "
+            "overwrite the other. Give each host's files their own names (e.g. include the current host)"
         )
 
 
@@ -59,7 +64,8 @@ def output_files(workspace: JobWorkspace, hosts: tuple[str, ...], output: Proces
     return found
 
 
-def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[tuple[HostFile, str]]:
+def check_conflicts(output: ProcessingOutput, files: list[HostFile], *, local_destination: bool
+                    ) -> list[tuple[HostFile, str]]:
     """The files to upload for one output, one per name, each with its sha256; or an OutputConflictError."""
     chosen: dict[PurePosixPath, tuple[HostFile, str]] = {}
     for file in files:
@@ -67,7 +73,14 @@ def check_conflicts(output: ProcessingOutput, files: list[HostFile]) -> list[tup
         if file.relative not in chosen:
             chosen[file.relative] = (file, digest)
         elif chosen[file.relative][1] != digest:
-            raise OutputConflictError(output.output_name, file.relative, (chosen[file.relative][0].host, file.host))
+            raise OutputConflictError(output.output_name, file.relative, (chosen[file.relative][0].host, file.host),
+                                      "with different contents")
+    if local_destination:
+        for relative, (file, _) in chosen.items():
+            for parent in relative.parents:
+                if parent in chosen:
+                    raise OutputConflictError(output.output_name, parent, (chosen[parent][0].host, file.host),
+                                              f"as a file and as a folder (holding '{relative}')")
     return list(chosen.values())
 
 
@@ -76,15 +89,28 @@ def upload_outputs(
     hosts: tuple[str, ...],
     outputs: tuple[ProcessingOutput, ...],
     s3: S3ClientProvider,
+    *,
     skip: set[tuple[str, PurePosixPath, str]] | None = None,
+    on_progress: ProgressReport | None = None,
 ) -> None:
     """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent."""
-    planned = [(output, check_conflicts(output, output_files(workspace, hosts, output))) for output in outputs]
-    for output, files in planned:
+    planned = []
+    for output in outputs:
         destination = parse_location(output.destination)
-        for file, digest in files:
-            if skip is None or (output.output_name, file.relative, digest) not in skip:
-                upload_one(file.path, destination, file.relative, s3)
+        files = check_conflicts(output, output_files(workspace, hosts, output),
+                                local_destination=isinstance(destination, LocalLocation))
+        planned.append((output, destination, files))
+    sent = skip or set()
+    report = on_progress or (lambda name, done, total: None)
+    pending = []
+    for output, destination, files in planned:
+        left = [(f.path, f.relative) for f, d in files if (output.output_name, f.relative, d) not in sent]
+        pending.append((output.output_name, destination, left, len(files)))
+        report(output.output_name, len(files) - len(left), len(files))
+    for name, destination, left, total in pending:
+        for done, (path, relative) in enumerate(left, start=total - len(left) + 1):
+            upload_one(path, destination, relative, s3)
+            report(name, done, total)
 
 
 class ContinuousUploader:
@@ -144,7 +170,8 @@ class ContinuousUploader:
             return
         owner = self.owners.get(key)
         if owner is not None and owner[0] != file.host and owner[1] != digest:
-            raise OutputConflictError(output.output_name, file.relative, (owner[0], file.host))
+            raise OutputConflictError(output.output_name, file.relative, (owner[0], file.host),
+                                      "with different contents")
         upload_one(file.path, destination, file.relative, self.s3)
         self.owners[key] = (file.host, digest)
         self.sent.add((output.output_name, file.relative, digest))

@@ -1,7 +1,8 @@
-"""The job record: what `describe` shows, shaped like DescribeProcessingJob, kept in job.json.
+"""The job record: the local job's state, kept in job.json, the source of truth every client reads.
 
-It is rewritten atomically at every state change, so `describe`/`list` in another terminal always read
-a whole file, and a crashed launcher leaves the last known state behind.
+Only the job's supervisor writes it while the job runs (and a client reconciling a job whose
+supervisor died, see `reconcile.py`). It is rewritten atomically at every change, so a reader in
+another process always sees a whole file, and a crashed supervisor leaves the last known state.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
-TERMINAL = ("Completed", "Failed", "Stopped")
+from launcher.backend import TERMINAL_STATUSES
 
 
 def now() -> str:
@@ -33,24 +33,41 @@ class HostRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """One output: where it goes and, once its upload was tried, how many of its objects got there."""
+
+    name: str
+    destination: str
+    uploaded: int | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class JobRecord:
     job_name: str
     job_arn: str
-    backend: str
     status: str
     image_uri: str
     workspace: str
     creation_time: str
     hosts: tuple[HostRecord, ...] = ()
+    outputs: tuple[OutputRecord, ...] = ()
     failure_reason: str | None = None
     exit_message: str | None = None
+    start_time: str | None = None
     end_time: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)  # output name -> where its files went
-    launcher_pid: int | None = None  # the process supervising the job, for `byoc stop`
+    last_modified_time: str | None = None
+    supervisor_pid: int | None = None  # the process supervising the job
+    cause_exit_code: int | None = None  # see JobStatus.cause_exit_code
+    stop_cause: str | None = None  # a StopCause name once a stop was asked for
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds, in the order they ran
+    hints: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in TERMINAL
+        return self.status in TERMINAL_STATUSES
 
     def with_host(self, host: HostRecord) -> JobRecord:
         return replace(self, hosts=tuple(host if h.name == host.name else h for h in self.hosts))
@@ -58,18 +75,29 @@ class JobRecord:
     def host(self, name: str) -> HostRecord:
         return next(h for h in self.hosts if h.name == name)
 
+    def output(self, name: str) -> OutputRecord:
+        return next(o for o in self.outputs if o.name == name)
+
+    def with_output(self, output: OutputRecord) -> JobRecord:
+        return replace(self, outputs=tuple(output if o.name == output.name else o for o in self.outputs))
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> JobRecord:
-        hosts = tuple(HostRecord(**h) for h in data.pop("hosts", []))
-        return cls(hosts=hosts, **data)
+    def from_json(cls, data: Mapping[str, Any]) -> JobRecord:
+        values = dict(data)
+        hosts = tuple(HostRecord(**h) for h in values.pop("hosts", []))
+        outputs = tuple(OutputRecord(**o) for o in values.pop("outputs", []))
+        hints = tuple(values.pop("hints", ()))
+        warnings = tuple(values.pop("warnings", ()))
+        notices = tuple(values.pop("notices", ()))
+        return cls(hosts=hosts, outputs=outputs, hints=hints, warnings=warnings, notices=notices, **values)
 
 
 def save(record: JobRecord, file: Path) -> None:
     """Write via a temporary file and rename, so readers never see half a record."""
-    file.parent.mkdir(parents=True, exist_ok=True)
+    record = replace(record, last_modified_time=now())
     fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".job.", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as stream:
         json.dump(record.to_json(), stream, indent=2)
@@ -79,6 +107,11 @@ def save(record: JobRecord, file: Path) -> None:
 
 def save_request(request: Mapping[str, Any], file: Path) -> None:
     file.write_text(json.dumps(request, indent=2) + "\n", encoding="utf-8")
+
+
+def load_request(file: Path) -> dict[str, Any]:
+    request: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    return request
 
 
 def load(file: Path) -> JobRecord:

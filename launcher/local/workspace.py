@@ -3,13 +3,16 @@
     <jobs root>/<job name>/
         job.json                   the JobRecord (status, reason, times, per-host exit codes)
         request.json               the CreateProcessingJob request this job mirrors
-        stop-requested             present once `byoc stop` asked the running launcher to stop
+        supervisor.lock            locked by the job's supervisor for as long as it lives
+        supervisor.log             what the supervisor itself printed (a traceback if it crashed)
+        stop-requested             present once a client asked the job to stop; holds the StopCause
         hosts/algo-1/ml/           bind-mounted as /opt/ml in algo-1's container
             config/processingjobconfig.json, config/resourceconfig.json
             processing/input/<...> the host's copy (or shard) of each input, or its Pipe FIFOs
             processing/output/<...>
             output/message         the container's exit message
         hosts/algo-1/log.txt       everything algo-1 printed
+        hosts/algo-1/events.jsonl  the same, one line per event with its time (for `logs` and the endpoint)
 
 The jobs root is `$BYOC_JOBS_DIR`, else `~/.byoc/jobs`.
 """
@@ -56,6 +59,14 @@ class JobWorkspace:
     def stop_marker(self) -> Path:
         return self.folder / "stop-requested"
 
+    @property
+    def lock_file(self) -> Path:
+        return self.folder / "supervisor.lock"
+
+    @property
+    def supervisor_log(self) -> Path:
+        return self.folder / "supervisor.log"
+
     def host_ml(self, host: str) -> Path:
         """The host folder mounted at /opt/ml in that host's container."""
         return self.folder / "hosts" / host / "ml"
@@ -66,6 +77,9 @@ class JobWorkspace:
 
     def log_file(self, host: str) -> Path:
         return self.folder / "hosts" / host / "log.txt"
+
+    def events_file(self, host: str) -> Path:
+        return self.folder / "hosts" / host / "events.jsonl"
 
     def message_file(self, host: str) -> Path:
         return self.host_path(host, "/opt/ml/output/message")

@@ -57,17 +57,19 @@ def plan_downloads(job: JobDefinition, bucket: str, prefix: str, job_name: str) 
     return tuple(plans)
 
 
-def perform_downloads(plans: tuple[Download, ...], s3: S3ClientProvider, console: Console | None) -> None:
-    """Copy each staged output into its folder; an output the job left empty is just reported."""
+def perform_downloads(plans: tuple[Download, ...], s3: S3ClientProvider, console: Console | None
+                      ) -> dict[str, int]:
+    """Copy each staged output into its folder; how many objects each brought (an empty output: 0)."""
+    counts: dict[str, int] = {}
     for plan in plans:
         try:
             objects = list_source(plan.staging, S3DataType.S3_PREFIX, s3)
         except SourceNotFoundError:
-            if console is not None:
-                console.print(f"output {plan.output_name}: the job wrote nothing to {plan.staging.uri}",
-                              highlight=False)
+            counts[plan.output_name] = 0
             continue
         download(objects, plan.folder, s3)
+        counts[plan.output_name] = len(objects)
         if console is not None:
-            console.print(f"downloaded {len(objects)} files of output {plan.output_name} to {plan.folder}",
-                          highlight=False)
+            console.print(f"downloaded {len(objects)} objects of output {plan.output_name} to {plan.folder}",
+                          markup=False, highlight=False)
+    return counts

@@ -1,8 +1,8 @@
-"""A job's CloudWatch logs, every host's, printed with the host prefix the local backend uses.
+"""A job's CloudWatch logs, every host's, as the LogEvents the local backend gives.
 
 SageMaker writes each container's stdout/stderr to the log group `/aws/sagemaker/ProcessingJobs`,
 in a stream named `<job name>/algo-<i>-<epoch seconds>`. Each `poll()` finds the job's streams,
-reads what is new in each since the last poll (GetLogEvents' forward token), and prints the new
+reads what is new in each since the last poll (GetLogEvents' forward token), and returns the new
 events of all hosts in time order. A missing group or no stream yet is not an error: the service
 creates them when the containers start.
 """
@@ -10,12 +10,9 @@ creates them when the containers start.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Console
-
-from launcher.local.logs import host_line
+from launcher.backend import LogEvent
 from launcher.sagemaker_backend.errors import aws_errors
 
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -29,36 +26,26 @@ def host_of(stream: str, job_name: str) -> str:
     return match.group(1) if match else rest
 
 
-@dataclass(frozen=True, slots=True)
-class LogEvent:
-    timestamp: int
-    host: str
-    message: str
-
-
 class CloudWatchLogs:
     """Follows one job's log streams; `host` limits it to one host (`byoc logs --host algo-2`)."""
 
-    def __init__(self, client: Any, job_name: str, console: Console | None, host: str | None = None) -> None:
+    def __init__(self, client: Any, job_name: str, host: str | None = None) -> None:
         self.client = client
         self.job_name = job_name
-        self.console = console
         self.host = host
         self.hosts: set[str] = set()
         self._tokens: dict[str, str | None] = {}
 
     def poll(self) -> list[LogEvent]:
-        """Print and return every event not seen yet, oldest first."""
+        """Every event not seen yet, oldest first."""
         events: list[LogEvent] = []
         for stream in self._streams():
             host = host_of(stream, self.job_name)
             self.hosts.add(host)
             if self.host is None or host == self.host:
-                events.extend(LogEvent(e["timestamp"], host, e["message"]) for e in self._new_events(stream))
+                events.extend(LogEvent(host, e["timestamp"], e["message"].rstrip("\n"))
+                              for e in self._new_events(stream))
         events.sort(key=lambda e: (e.timestamp, e.host))
-        if self.console is not None:
-            for event in events:
-                self.console.print(host_line(event.host, event.message.rstrip("\n")), soft_wrap=True)
         return events
 
     def _streams(self) -> list[str]:

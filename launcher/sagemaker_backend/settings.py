@@ -34,14 +34,14 @@ MISSING_BUCKET = (f"no S3 bucket for the SageMaker backend: pass --bucket or set
 @dataclass(frozen=True, slots=True)
 class SageMakerOptions:
     """How to submit and follow a job. `bucket` is required: the SDK would otherwise name one itself,
-    calling STS on a hard-coded AWS address. `s3_endpoint_url` only overrides the uploads' endpoint."""
+    calling STS on a hard-coded AWS address. `s3_endpoint_url` only overrides the uploads' endpoint.
+    `default_role` is the role of a job that names none ($BYOC_ROLE_ARN)."""
 
     bucket: str | None
     region: str | None = None
+    default_role: str | None = None
     prefix: str = DEFAULT_PREFIX
     s3_endpoint_url: str | None = None
-    wait: bool = True
-    echo_logs: bool = True
     poll_seconds: float = DEFAULT_POLL_SECONDS
 
     def require_bucket(self) -> str:
@@ -50,17 +50,19 @@ class SageMakerOptions:
         return self.bucket
 
 
-def with_role(definition: JobDefinition, environ: Mapping[str, str]) -> JobDefinition:
-    """The definition with $BYOC_ROLE_ARN as its role if neither --role nor the job file set one."""
-    if definition.role is None and environ.get(ROLE_ENV):
-        return dataclasses.replace(definition, role=environ[ROLE_ENV])
+def with_role(definition: JobDefinition, default_role: str | None) -> JobDefinition:
+    """The definition with `default_role` if neither --role nor the job file set one; MissingSettingError
+    if there is none at all."""
+    if definition.role is None and default_role:
+        definition = dataclasses.replace(definition, role=default_role)
+    if not definition.role:
+        raise MissingSettingError(MISSING_ROLE)
     return definition
 
 
-def require_role(definition: JobDefinition) -> str:
-    if not definition.role:
-        raise MissingSettingError(MISSING_ROLE)
-    return definition.role
+def role_from(environ: Mapping[str, str]) -> str | None:
+    """$BYOC_ROLE_ARN, the role of jobs that name none."""
+    return environ.get(ROLE_ENV) or None
 
 
 def bucket_from(flag: str | None, environ: Mapping[str, str]) -> str | None:

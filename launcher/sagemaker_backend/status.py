@@ -1,52 +1,39 @@
-"""DescribeProcessingJob as the small record `byoc describe` prints, for jobs on SageMaker."""
+"""DescribeProcessingJob and ListProcessingJobs answers as the one JobStatus every client reads."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from launcher.backend import JobStatus, OutputStatus
 from launcher.errors import AwsError, JobNotFoundError
 from launcher.sagemaker_backend.errors import aws_errors
 
-TERMINAL = ("Completed", "Failed", "Stopped")
+# The request's fields that DescribeProcessingJob echoes back.
+REQUEST_FIELDS = ("ProcessingInputs", "ProcessingOutputConfig", "ProcessingResources", "StoppingCondition",
+                  "AppSpecification", "Environment", "NetworkConfig", "RoleArn", "ExperimentConfig")
 
 
-@dataclass(frozen=True, slots=True)
-class JobStatus:
-    job_name: str
-    job_arn: str
-    status: str
-    failure_reason: str | None = None
-    exit_message: str | None = None
-    creation_time: str | None = None
-    end_time: str | None = None
-    instances: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)  # output name -> S3 URI
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL
-
-    @classmethod
-    def from_describe(cls, response: dict[str, Any]) -> JobStatus:
-        cluster = response.get("ProcessingResources", {}).get("ClusterConfig", {})
-        outputs = response.get("ProcessingOutputConfig", {}).get("Outputs", [])
-        return cls(
-            job_name=response["ProcessingJobName"],
-            job_arn=response.get("ProcessingJobArn", ""),
-            status=response["ProcessingJobStatus"],
-            failure_reason=response.get("FailureReason") or None,
-            exit_message=response.get("ExitMessage") or None,
-            creation_time=_time(response.get("CreationTime")),
-            end_time=_time(response.get("ProcessingEndTime")),
-            instances=f"{cluster['InstanceCount']} x {cluster['InstanceType']}" if cluster else "",
-            outputs={o["OutputName"]: o["S3Output"]["S3Uri"] for o in outputs if "S3Output" in o},
-        )
+def job_status(response: Mapping[str, Any]) -> JobStatus:
+    outputs = response.get("ProcessingOutputConfig", {}).get("Outputs", [])
+    return JobStatus(
+        job_name=response["ProcessingJobName"],
+        job_arn=response.get("ProcessingJobArn", ""),
+        status=response["ProcessingJobStatus"],
+        creation_time=_time(response.get("CreationTime")) or datetime.fromtimestamp(0, UTC),
+        request={name: response[name] for name in REQUEST_FIELDS if name in response},
+        failure_reason=response.get("FailureReason") or None,
+        exit_message=response.get("ExitMessage") or None,
+        last_modified_time=_time(response.get("LastModifiedTime")),
+        start_time=_time(response.get("ProcessingStartTime")),
+        end_time=_time(response.get("ProcessingEndTime")),
+        outputs=tuple(OutputStatus(o["OutputName"], o["S3Output"]["S3Uri"]) for o in outputs if "S3Output" in o),
+    )
 
 
 def describe_job(client: Any, job_name: str) -> dict[str, Any]:
-    """The raw DescribeProcessingJob response; JobNotFoundError (exit 2) for an unknown name."""
+    """The raw DescribeProcessingJob response; JobNotFoundError for an unknown name."""
     try:
         with aws_errors("DescribeProcessingJob"):
             response: dict[str, Any] = client.describe_processing_job(ProcessingJobName=job_name)
@@ -58,7 +45,7 @@ def describe_job(client: Any, job_name: str) -> dict[str, Any]:
     return response
 
 
-def _time(value: object) -> str | None:
+def _time(value: object) -> datetime | None:
     if isinstance(value, datetime):
-        return value.isoformat(timespec="milliseconds")
-    return None if value is None else str(value)
+        return value
+    return None

@@ -1,11 +1,12 @@
-"""A normalized JobDefinition through `sagemaker.processing.Processor(...).run(...)`, sent or captured.
+"""The one CreateProcessingJob request, sent through `sagemaker.processing.Processor(...).run(...)`.
 
-The mapping is one-to-one, field by field: the definition already uses the SDK's names. Every input
-source and output destination must be an S3 URI by now (`uris` holds those of uploaded inputs and
-staged outputs), so the SDK never uploads or picks a bucket itself. `--dry-run` goes through the
-very same `Processor.run` and stops the request in botocore's `before-call` event, after the SDK
-built and serialized it and before it is signed or sent: what it prints is what would go on the
-wire, and it needs no credentials.
+The request comes from `launcher.request` (the one place a definition becomes a request); the Processor
+and its run arguments are built from that request, field by field, so the SDK sends exactly it. Every
+input source and output destination in it is an S3 URI by now (local inputs uploaded, local outputs
+staged), so the SDK never uploads or picks a bucket itself. A dry run goes through the very same
+`Processor.run` and stops the request in botocore's `before-call` event, after the SDK built and
+serialized it and before it is signed or sent: what it returns is what would go on the wire, and it
+needs no credentials.
 """
 
 from __future__ import annotations
@@ -14,73 +15,71 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from launcher.definition import JobDefinition
 from launcher.sagemaker_backend.errors import aws_errors
 from launcher.sagemaker_backend.session import processing_module, root_logging_kept
 
 CREATE_EVENT = "before-call.sagemaker.CreateProcessingJob"
 
 
-def processor_for(job: JobDefinition, session: Any) -> Any:
-    """The SDK Processor for a normalized, validated job with a role."""
+def processor_for(request: Mapping[str, Any], session: Any) -> Any:
+    """The SDK Processor for a CreateProcessingJob request with a role."""
     processing = processing_module()
+    app = request["AppSpecification"]
+    cluster = request["ProcessingResources"]["ClusterConfig"]
     return processing.Processor(
-        role=job.role,
-        image_uri=job.image_uri,
-        instance_count=job.instance_count,
-        instance_type=job.instance_type,
-        entrypoint=list(job.entrypoint) if job.entrypoint is not None else None,
-        volume_size_in_gb=job.volume_size_in_gb,
-        max_runtime_in_seconds=job.max_runtime_in_seconds,
-        base_job_name=job.base_job_name,
+        role=request["RoleArn"],
+        image_uri=app["ImageUri"],
+        instance_count=cluster["InstanceCount"],
+        instance_type=cluster["InstanceType"],
+        entrypoint=app.get("ContainerEntrypoint"),
+        volume_size_in_gb=cluster["VolumeSizeInGB"],
+        max_runtime_in_seconds=request.get("StoppingCondition", {}).get("MaxRuntimeInSeconds"),
         sagemaker_session=session,
-        env=dict(job.env) or None,  # None, not {}: an empty Environment is left out, as the local request does
+        env=request.get("Environment"),
     )
 
 
-def run_arguments(job: JobDefinition, job_name: str, uris: Mapping[str, str]) -> dict[str, Any]:
-    """`Processor.run`'s arguments: `uris` replaces, by name, the source of each uploaded input and the
-    destination of each output staged for download (input and output names may coincide: the
-    output's key is `output:<name>`)."""
+def run_arguments(request: Mapping[str, Any]) -> dict[str, Any]:
+    """`Processor.run`'s arguments for the request's inputs, outputs, arguments and name."""
     processing = processing_module()
     return {
         "inputs": [
             processing.ProcessingInput(
-                source=uris.get(i.input_name, i.source),
-                destination=i.destination,
-                input_name=i.input_name,
-                s3_data_type=i.s3_data_type,
-                s3_input_mode=i.s3_input_mode,
-                s3_data_distribution_type=i.s3_data_distribution_type,
-                s3_compression_type=i.s3_compression_type,
+                source=i["S3Input"]["S3Uri"],
+                destination=i["S3Input"]["LocalPath"],
+                input_name=i["InputName"],
+                s3_data_type=i["S3Input"]["S3DataType"],
+                s3_input_mode=i["S3Input"]["S3InputMode"],
+                s3_data_distribution_type=i["S3Input"]["S3DataDistributionType"],
+                s3_compression_type=i["S3Input"]["S3CompressionType"],
             )
-            for i in job.inputs
+            for i in request.get("ProcessingInputs", [])
         ],
         "outputs": [
             processing.ProcessingOutput(
-                source=o.source,
-                destination=uris.get(f"output:{o.output_name}", o.destination),
-                output_name=o.output_name,
-                s3_upload_mode=o.s3_upload_mode,
+                source=o["S3Output"]["LocalPath"],
+                destination=o["S3Output"]["S3Uri"],
+                output_name=o["OutputName"],
+                s3_upload_mode=o["S3Output"]["S3UploadMode"],
             )
-            for o in job.outputs
+            for o in request.get("ProcessingOutputConfig", {}).get("Outputs", [])
         ],
-        "arguments": list(job.arguments) if job.arguments is not None else None,
+        "arguments": request["AppSpecification"].get("ContainerArguments"),
         "wait": False,
         "logs": False,
-        "job_name": job_name,
+        "job_name": request["ProcessingJobName"],
     }
 
 
-def submit(job: JobDefinition, job_name: str, uris: Mapping[str, str], session: Any) -> None:
+def submit(request: Mapping[str, Any], session: Any) -> None:
     """Create the processing job through the SDK; an AwsError if the service refuses it."""
-    processor = processor_for(job, session)
+    processor = processor_for(request, session)
     with aws_errors("CreateProcessingJob"), root_logging_kept():
-        processor.run(**run_arguments(job, job_name, uris))
+        processor.run(**run_arguments(request))
 
 
-def capture_request(job: JobDefinition, job_name: str, uris: Mapping[str, str], session: Any) -> dict[str, Any]:
-    """The CreateProcessingJob request `submit` would send, without sending it."""
+def capture_request(request: Mapping[str, Any], session: Any) -> dict[str, Any]:
+    """The CreateProcessingJob body the SDK builds for `request`, without sending it."""
     from botocore.awsrequest import AWSResponse
 
     captured: dict[str, Any] = {}
@@ -88,12 +87,13 @@ def capture_request(job: JobDefinition, job_name: str, uris: Mapping[str, str], 
     def intercept(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         body = params["body"]
         captured.update(json.loads(body.decode("utf-8") if isinstance(body, bytes) else body))
-        return AWSResponse(params["url"], 200, {}, None), {"ProcessingJobArn": f"dry-run:{job_name}"}
+        arn = f"dry-run:{request['ProcessingJobName']}"
+        return AWSResponse(params["url"], 200, {}, None), {"ProcessingJobArn": arn}
 
     events = session.sagemaker_client.meta.events
     events.register_first(CREATE_EVENT, intercept, unique_id="byoc-dry-run")
     try:
-        submit(job, job_name, uris, session)
+        submit(request, session)
     finally:
         events.unregister(CREATE_EVENT, unique_id="byoc-dry-run")
     return captured

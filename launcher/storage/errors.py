@@ -9,9 +9,11 @@ Every message names the thing at fault (URI, key, path) first, so it can be show
     ├── LandingConflictError      two objects that would land at the same local path
     ├── ManifestError             a ManifestFile that is not the documented JSON shape
     ├── S3AccessError             a failed S3 call (wraps botocore/boto3 errors; names operation + URI)
-    └── LocalFileError            a local file or folder that could not be read or written
+    ├── LocalFileError            a local file or folder that could not be read or written
+    └── DestinationError          an output destination that cannot be written (checked before a job runs)
 
-This module is stdlib-only: the translation of botocore exceptions lives in `client.py`.
+Every class sits under the launcher's `LauncherError` (launcher/errors.py draws the whole tree). This
+module does not import botocore: the translation of botocore exceptions lives in `client.py`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class LocationError(StorageError):
     """A source or destination string that cannot be used."""
 
     exit_code = EXIT_USAGE
+    aws_code = "ValidationException"
+    http_status = 400
 
     def __init__(self, value: str, reason: str) -> None:
         self.value = value
@@ -105,3 +109,15 @@ class LocalFileError(StorageError):
         self.action = action
         self.path = path
         super().__init__(f"{action} {path} failed: {cause.strerror or cause}")
+
+
+class DestinationError(StorageError):
+    """An output destination that cannot be written: a file where a folder must be, no permission."""
+
+    exit_code = EXIT_USAGE
+    aws_code = "ValidationException"
+    http_status = 400
+
+    def __init__(self, destination: str, reason: str) -> None:
+        self.destination = destination
+        super().__init__(f"destination {destination!r} {reason}")

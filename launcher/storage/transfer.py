@@ -178,11 +178,13 @@ def upload_one(
     target_path = destination.path.joinpath(*relative.parts)
     _mkdir(target_path.parent)
     partial = target_path.with_name(f".{target_path.name}.partial")
-    _copy_file(source, partial, progress)
     try:
+        _copy_file(source, partial, progress)
         os.replace(partial, target_path)
     except OSError as exc:
-        raise LocalFileError("renaming", str(partial), exc) from exc
+        raise LocalFileError("writing", str(target_path), exc) from exc
+    finally:
+        partial.unlink(missing_ok=True)  # gone once renamed; never left behind by a failure
 
 
 def _scan_output(root: Path) -> tuple[list[tuple[PurePosixPath, int]], list[SkippedEntry]]:

@@ -12,10 +12,11 @@ from typing import Any
 import docker
 import pytest
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
-from launcher.local.backend import LocalBackend, LocalOptions
+from launcher.local.backend import LocalBackend
 from launcher.local.cluster import LABEL_JOB
-from launcher.local.record import JobRecord
+from launcher.local.options import LocalOptions
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO = Path(__file__).resolve().parents[2]
@@ -60,13 +61,20 @@ def local_files(folder: Path, count: int) -> ProcessingInput:
     return ProcessingInput(str(folder), "/opt/ml/processing/input/data", "data")
 
 
-def run_local(definition: JobDefinition, jobs_dir: Path, **options: Any) -> JobRecord:
-    options.setdefault("echo_logs", False)
+def run_local(definition: JobDefinition, jobs_dir: Path, **options: Any) -> JobStatus:
+    """Submit through the local backend (its supervisor a thread of this process) and wait for the end."""
     options.setdefault("stop_grace_seconds", 10)
-    return LocalBackend(LocalOptions(jobs_dir=jobs_dir, **options)).run(definition)
+    backend = LocalBackend(LocalOptions(jobs_dir=jobs_dir, **options))
+    return backend.wait(backend.submit(definition))
 
 
 def byoc(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """The installed `byoc` CLI as a user runs it."""
     return subprocess.run([str(Path(sys.executable).parent / "byoc"), *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, **(env or {})}, check=False)
+
+
+def job_folder(status: JobStatus) -> Path:
+    """The local job's folder, which every local JobStatus names."""
+    assert status.folder is not None, status
+    return Path(status.folder)

@@ -16,20 +16,17 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import boto3
 import docker
 import pytest
-from rich.console import Console
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
-from launcher.local.backend import LocalBackend, LocalOptions
 from launcher.local.cluster import LABEL_JOB
-from launcher.local.record import JobRecord
 from tests.conftest import REGION
 from tests.launcher.conftest import SCRIPTS, behave_job, run_local
 
@@ -102,7 +99,7 @@ def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
         return error.code, json.loads(error.read())
 
 
-def wait_for(condition: Any, what: str, job: Future[JobRecord], seconds: float = 90) -> None:
+def wait_for(condition: Any, what: str, job: Future[JobStatus], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if job.done():
@@ -176,12 +173,10 @@ def test_without_the_address_on_the_host_a_local_job_runs_with_one_notice(
     tmp_path: Path, jobs_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(credentials, "ENDPOINT_ADDRESS", "192.0.2.1")  # TEST-NET-1: never an address here
-    out = StringIO()
-    options = LocalOptions(jobs_dir=jobs_dir, echo_logs=False, stop_grace_seconds=10)
-    record = LocalBackend(options, Console(file=out, width=400)).run(behave_job(tmp_path, "--write", "out"))
+    record = run_local(behave_job(tmp_path, "--write", "out"), jobs_dir)
     assert record.status == "Completed", record.failure_reason
     env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
     assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
-    lines = out.getvalue().splitlines()
+    lines = record.notices
     assert len(lines) == 1 and lines[0].startswith("AWS credentials endpoint off: cannot listen on 192.0.2.1")
     assert "`make engine` as root" in lines[0]

@@ -82,7 +82,9 @@ def test_run_describe_logs_and_list(tmp_path: Path) -> None:
     assert described.returncode == 0
     assert "host       algo-2  exit code 0" in described.stdout
     as_json = json.loads(byoc("describe", "cli-job", "--json", "--jobs-dir", jobs).stdout)
-    assert as_json["status"] == "Completed" and [h["exit_code"] for h in as_json["hosts"]] == [0, 0]
+    assert as_json["ProcessingJobStatus"] == "Completed"
+    assert [h["ExitCode"] for h in as_json["Byoc"]["Hosts"]] == [0, 0]
+    assert as_json["ProcessingResources"]["ClusterConfig"]["InstanceCount"] == 2
 
     logs = byoc("logs", "cli-job", "--host", "algo-2", "--jobs-dir", jobs)
     assert logs.stdout.splitlines() == ["algo-2 | algo-2 starting", "algo-2 | algo-2 done"]
@@ -125,7 +127,7 @@ def test_stop_from_another_terminal_stops_the_job(tmp_path: Path) -> None:
     assert stopped.returncode == 0, stopped.stderr
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 4
-    assert "reason     Stopped: StopProcessingJob was requested (`byoc stop`)" in out
+    assert "reason     Stopped: StopProcessingJob was requested" in out
     record = records.load(tmp_path / "jobs/stoppable/job.json")
     assert record.status == "Stopped" and [h.exit_code for h in record.hosts] == [143, 143]
 
@@ -137,4 +139,6 @@ def test_ctrl_c_stops_every_container_and_leaves_nothing(tmp_path: Path) -> None
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted: every container was stopped and removed" in err
-    assert records.load(tmp_path / "jobs/interrupted/job.json").status == "Stopped"
+    record = records.load(tmp_path / "jobs/interrupted/job.json")
+    assert record.status == "Stopped"
+    assert record.failure_reason == "Stopped: the launcher was interrupted (Ctrl-C)"

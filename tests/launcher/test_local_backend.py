@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local import record as records
-from tests.launcher.conftest import BASE_IMAGE, behave_job, local_files, run_local
+from tests.launcher.conftest import BASE_IMAGE, behave_job, job_folder, local_files, run_local
 
 
 def inventory_job(tmp_path: Path, data: ProcessingInput, instance_count: int) -> JobDefinition:
@@ -37,7 +38,7 @@ def test_one_instance_completes_and_uploads_its_output(tmp_path: Path, jobs_dir:
     assert report["hostname"] == "algo-1" and report["hosts"] == ["algo-1"]
     assert sorted(report["channels"]["data"]) == ["part-0.csv", "part-1.csv", "part-2.csv"]
     assert report["argv"] == ["--output", "out"]
-    saved = records.load(Path(record.workspace) / "job.json")
+    saved = records.load(job_folder(record) / "job.json")
     assert saved.status == "Completed" and saved.end_time is not None
 
 
@@ -124,7 +125,7 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
         inputs=(ProcessingInput(str(control), "/opt/ml/processing/input/control", "control"),),
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(out), "out", s3_upload_mode="Continuous"),),
     )
-    result: list[records.JobRecord] = []
+    result: list[JobStatus] = []
     runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, continuous_interval_seconds=0.3)))
     runner.start()
     deadline = time.monotonic() + 90
@@ -161,7 +162,7 @@ def test_containers_get_the_region_but_never_the_hosts_credentials(
     assert {k: v for k, v in env.items() if k not in endpoint} == {"AWS_REGION": "eu-west-1",
                                                                     "AWS_DEFAULT_REGION": "eu-west-1"}
     assert "host-secret" not in json.dumps(env) and "AKIAHOSTKEY" not in json.dumps(env)
-    workspace_text = "".join(p.read_text(errors="ignore") for p in Path(record.workspace).rglob("*") if p.is_file())
+    workspace_text = "".join(p.read_text(errors="ignore") for p in job_folder(record).rglob("*") if p.is_file())
     assert "host-secret" not in workspace_text
 
 

@@ -20,13 +20,13 @@ import docker
 import numpy as np
 import pytest
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.jobfile import load_job_file
 from launcher.local.cluster import LABEL_JOB, LABEL_KIT
-from launcher.local.record import JobRecord
 from tests.jobs.conftest import write_ecg
 from tests.jobs.reference_pca import reference_pca
-from tests.launcher.conftest import BASE_IMAGE, run_local
+from tests.launcher.conftest import BASE_IMAGE, job_folder, run_local
 
 SKLEARN_IMAGE = "byoc/sklearn:latest"
 ECG = "/opt/ml/processing/input/ecg"
@@ -118,7 +118,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def assert_completed(record: JobRecord) -> None:
+def assert_completed(record: JobStatus) -> None:
     assert record.status == "Completed", (record.failure_reason, record.exit_message)
 
 
@@ -136,7 +136,7 @@ def test_pca_ecg_writes_the_same_bytes_in_pipe_and_file_mode(tmp_path: Path, job
     expected = {str(Path(name).with_name(f"pca_{Path(name).name}")) for name in data}
     assert set(outputs(tmp_path / "pipe")) == expected
     assert outputs(tmp_path / "pipe") == outputs(tmp_path / "file")
-    log = (Path(pipe_mode.workspace) / "hosts/algo-1/log.txt").read_text()
+    log = (job_folder(pipe_mode) / "hosts/algo-1/log.txt").read_text()
     assert "pca_ecg: ecg/sub/rec-2.csv: 1000 rows x 4 leads -> pca/sub/pca_rec-2.csv" in log
     reference_pca(data["rec-0.csv"], tmp_path / "reference.csv", 3)
     assert np.array_equal(np.loadtxt(tmp_path / "pipe/pca_rec-0.csv", delimiter=","),
@@ -159,7 +159,7 @@ def test_two_instances_read_s3_in_pipe_mode_as_in_file_mode(tmp_path: Path, jobs
         assert_completed(record)
     assert len(outputs(tmp_path / "Pipe")) == 5
     assert outputs(tmp_path / "Pipe") == outputs(tmp_path / "File")
-    logs = [(Path(records["Pipe"].workspace) / f"hosts/{h}/log.txt").read_text().count("pca_ecg: ecg/")
+    logs = [(job_folder(records["Pipe"]) / f"hosts/{h}/log.txt").read_text().count("pca_ecg: ecg/")
             for h in ("algo-1", "algo-2")]
     assert logs == ([3, 2] if distribution == "ShardedByS3Key" else [5, 5])
 
@@ -309,7 +309,7 @@ def test_an_object_that_vanishes_after_planning_fails_the_job_naming_it(tmp_path
         source, vanished = str(tmp_path / "data"), f"opening {tmp_path}/data/b.csv failed: No such file or directory"
     control = ProcessingInput(str(tmp_path / "control"), "/opt/ml/processing/input/control", "control")
     job = script_job(tmp_path, source, "after-release", extra=(control,))
-    result: list[JobRecord] = []
+    result: list[JobStatus] = []
     runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, endpoint_url=s3_endpoint)))
     runner.start()
     host = wait_for_manifest(jobs_dir)

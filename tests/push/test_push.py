@@ -16,7 +16,7 @@ import docker
 import pytest
 from typer.testing import CliRunner
 
-from launcher.cli import app
+from launcher.cli.app import app
 from launcher.push import split_reference
 from tests.conftest import REGION
 

@@ -15,7 +15,7 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from launcher.cli import app
+from launcher.cli.app import app
 from launcher.sagemaker_backend.backend import SageMakerBackend
 from launcher.sagemaker_backend.logs import LOG_GROUP
 from launcher.sagemaker_backend.settings import SageMakerOptions
@@ -69,7 +69,6 @@ class Wire:
 
     def backend(self, **options: Any) -> SageMakerBackend:
         options.setdefault("bucket", BUCKET)
-        options.setdefault("wait", False)
         options.setdefault("poll_seconds", 0.01)
         return SageMakerBackend(SageMakerOptions(**options), boto_session=self.session, sleep=lambda _: None)
 

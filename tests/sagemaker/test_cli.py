@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from launcher.sagemaker_backend import commands
+from launcher.sagemaker_backend import settings
 from launcher.sagemaker_backend.settings import SageMakerOptions
 from tests.sagemaker.conftest import IMAGE, ROLE, byoc, moto_job, seed_logs
 
@@ -86,7 +86,7 @@ def test_an_invalid_role_flag_is_a_job_definition_error(job_file: Callable[..., 
 def test_sagemaker_only_options_are_refused_on_the_local_backend(job_file: Callable[..., str]) -> None:
     result = byoc("run", job_file(), "--bucket", "bkt", "--no-wait")
     assert result.exit_code == 2
-    assert "--bucket, --wait/--no-wait: only for --backend sagemaker" in result.stderr
+    assert "--bucket: only for --backend sagemaker" in result.stderr
 
 
 def test_no_wait_prints_the_job_name(job_file: Callable[..., str], bucket: str, sagemaker_admin: Any) -> None:
@@ -98,7 +98,7 @@ def test_no_wait_prints_the_job_name(job_file: Callable[..., str], bucket: str, 
 
 def test_wait_streams_every_hosts_logs_then_the_outcome(job_file: Callable[..., str], bucket: str,
                                                         logs_admin: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(commands, "SageMakerOptions", functools.partial(SageMakerOptions, poll_seconds=0.01))
+    monkeypatch.setattr(settings, "SageMakerOptions", functools.partial(SageMakerOptions, poll_seconds=0.01))
     seed_logs(logs_admin, "waited", {"algo-1": ["start 1", "done 1"], "algo-2": ["start 2", "done 2"]})
     seed_logs(logs_admin, "waited-other", {"algo-1": ["not this job"]})  # a longer name with the same prefix
     result = byoc("run", job_file(), "--backend", "sagemaker", "--bucket", bucket, "--job-name", "waited")
@@ -150,14 +150,14 @@ def test_stop_stops_a_running_job_and_refuses_an_ended_one(job_file: Callable[..
     moto_job("long").processing_job_status = "InProgress"
     stopped = byoc("stop", "long", "--backend", "sagemaker")
     assert stopped.exit_code == 0, stopped.stderr
-    assert "asked SageMaker to stop long" in stopped.stderr
+    assert "asked long to stop" in stopped.stderr
     assert sagemaker_admin.describe_processing_job(ProcessingJobName="long")["ProcessingJobStatus"] == "Stopped"
 
 
 def test_the_local_example_runs_unchanged_and_its_output_comes_home(
     write_job: Callable[[str], Path], bucket: str, s3_admin: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(commands, "SageMakerOptions", functools.partial(SageMakerOptions, poll_seconds=0.01))
+    monkeypatch.setattr(settings, "SageMakerOptions", functools.partial(SageMakerOptions, poll_seconds=0.01))
     (tmp_path / "ecg").mkdir()
     (tmp_path / "ecg" / "ecg-0.csv").write_text("t,v\n0,1\n")
     job_file = write_job(f"""
@@ -177,4 +177,4 @@ def test_the_local_example_runs_unchanged_and_its_output_comes_home(
     assert (tmp_path / "output" / "pca" / "pca_ecg-0.csv").read_bytes() == b"pc1\n0.5\n"
     uploaded = s3_admin.get_object(Bucket=bucket, Key="byoc/fetched/input/ecg/ecg-0.csv")["Body"].read()
     assert uploaded == b"t,v\n0,1\n"
-    assert f"output     pca -> {tmp_path}/output/pca (via s3://bkt/byoc/fetched/output/pca/)" in result.stdout
+    assert f"output     pca -> {tmp_path}/output/pca (1 of 1 objects)" in result.stdout

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-
-from rich.console import Console
 
 from launcher.definition import JobDefinition
 from launcher.sagemaker_backend.logs import CloudWatchLogs, host_of
@@ -16,35 +13,26 @@ from tests.sagemaker.conftest import IMAGE, ROLE, Wire, admin_client, moto_job, 
 NOW = int(time.time() * 1000) - 60_000  # CloudWatch refuses events from the future
 
 
-def console() -> tuple[Console, io.StringIO]:
-    buffer = io.StringIO()
-    return Console(file=buffer, width=200, soft_wrap=True), buffer
-
-
 def test_host_of_a_stream() -> None:
     assert host_of("job/algo-2-1700000000", "job") == "algo-2"
     assert host_of("job/algo-12", "job") == "algo-12"
     assert host_of("job/something-else", "job") == "something-else"
 
 
-def test_each_poll_prints_only_what_is_new_in_time_order(aws: str, logs_admin: Any) -> None:
-    out, buffer = console()
-    follower = CloudWatchLogs(admin_client("logs", aws), "job-a", out)
+def test_each_poll_returns_only_what_is_new_in_time_order(aws: str, logs_admin: Any) -> None:
+    follower = CloudWatchLogs(admin_client("logs", aws), "job-a")
     assert follower.poll() == []  # no log group yet: not an error
     seed_logs(logs_admin, "job-a", {"algo-1": ["a1", "a2"], "algo-2": ["b1"]}, start_ms=NOW)
     assert [(e.host, e.message) for e in follower.poll()] == [("algo-1", "a1"), ("algo-2", "b1"), ("algo-1", "a2")]
     assert follower.poll() == []
     seed_logs(logs_admin, "job-a", {"algo-2": ["b2"], "algo-3": ["c1"]}, start_ms=NOW + 1000)
     assert [(e.host, e.message) for e in follower.poll()] == [("algo-2", "b2"), ("algo-3", "c1")]
-    assert buffer.getvalue().splitlines() == ["algo-1 | a1", "algo-2 | b1", "algo-1 | a2", "algo-2 | b2", "algo-3 | c1"]
     assert follower.hosts == {"algo-1", "algo-2", "algo-3"}
 
 
-def test_wait_follows_logs_until_the_job_ends(wire: Wire, bucket: str, logs_admin: Any) -> None:
-    out, buffer = console()
-    backend = wire.backend(wait=True)
-    backend.console = out
-    name = backend.submit(JobDefinition(image_uri=IMAGE, role=ROLE, job_name="followed")).job_name
+def test_following_logs_goes_on_until_the_job_ends(wire: Wire, bucket: str, logs_admin: Any) -> None:
+    backend = wire.backend()
+    name = backend.submit(JobDefinition(image_uri=IMAGE, role=ROLE, job_name="followed"))
     job = moto_job(name)
     job.processing_job_status = "InProgress"
     steps: Iterator[Callable[[], object]] = iter([
@@ -60,8 +48,7 @@ def test_wait_follows_logs_until_the_job_ends(wire: Wire, bucket: str, logs_admi
         next(steps)()
 
     backend._sleep = sleep
-    status = backend.wait(name)
-    assert status.status == "Completed"
-    lines = [line for line in buffer.getvalue().splitlines() if " | " in line]
+    lines = [f"{event.host} | {event.message}" for event in backend.logs(name, follow=True)]
+    assert backend.wait(name).status == "Completed"
     assert lines == ["algo-1 | working", "algo-1 | still working", "algo-1 | last words"]
     assert polls == ["InProgress", "InProgress", "InProgress", "Completed"]  # one more poll after the end

@@ -1,8 +1,9 @@
-"""One job file, two backends: both get the same JobDefinition and build the same request.
+"""One job file, two backends, one request: the local job's request.json is the SageMaker dry run's body.
 
-The local run is real (containers of `byoc/base`); the SageMaker side is the dry run, i.e. the body
-the SDK would send. They may differ only in the S3Uri of a local input, which the SageMaker backend
-uploads first, and that of a local output, which it stages in S3 and downloads after the job.
+The local run is real (containers of `byoc/base`, the `byoc` command in its own process); the SageMaker
+side is the dry run, i.e. the body the SDK would send. They may differ only in the S3Uri of a local input,
+which the SageMaker backend uploads first, and that of a local output, which it stages in S3 and
+downloads after the job.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from typing import Any
 
 import pytest
 
-from launcher.definition import JobDefinition
-from launcher.local.backend import LocalBackend
-from launcher.sagemaker_backend.backend import SageMakerBackend
+from tests.launcher.conftest import byoc as run_cli
 from tests.sagemaker.conftest import ROLE, byoc
 
 JOB = f"""
@@ -37,30 +36,19 @@ outputs:
 
 @pytest.mark.docker
 def test_both_backends_get_the_same_definition_and_request(
-    write_job: Callable[[str], Path], bucket: str, s3_admin: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    write_job: Callable[[str], Path], bucket: str, s3_admin: Any, tmp_path: Path,
 ) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.csv").write_text("x\n1\n")
     for i in range(2):
         s3_admin.put_object(Bucket=bucket, Key=f"lookup/part-{i}.csv", Body=b"k\n1\n")
     job_file = str(write_job(JOB))
-    received: dict[str, JobDefinition] = {}
-    for cls, method in ((LocalBackend, "run"), (SageMakerBackend, "dry_run")):
-        original = getattr(cls, method)
-
-        def spy(self: Any, definition: JobDefinition, _original: Any = original, _name: str = cls.name) -> Any:
-            received[_name] = definition
-            return _original(self, definition)
-
-        monkeypatch.setattr(cls, method, spy)
-
-    local = byoc("run", job_file, "--job-name", "parity", "--jobs-dir", str(tmp_path / "jobs"), "--quiet")
-    assert local.exit_code == 0, local.stderr + local.stdout
+    local = run_cli("run", job_file, "--job-name", "parity", "--jobs-dir", str(tmp_path / "jobs"), "--quiet")
+    assert local.returncode == 0, local.stderr + local.stdout
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["algo-1.json", "algo-2.json"]
     remote = byoc("run", job_file, "--backend", "sagemaker", "--dry-run", "--job-name", "parity", "--bucket", bucket)
     assert remote.exit_code == 0, remote.stderr
 
-    assert received["local"] == received["sagemaker"]
     local_request = json.loads((tmp_path / "jobs" / "parity" / "request.json").read_text())
     sagemaker_request = json.loads(remote.stdout)
     assert local_request["ProcessingInputs"][0]["S3Input"]["S3Uri"] == str(tmp_path / "data")

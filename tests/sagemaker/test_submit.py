@@ -67,7 +67,7 @@ EXPECTED = {
 
 
 def test_every_option_reaches_the_wire_as_written(wire: Wire, bucket: str, sagemaker_admin: Any) -> None:
-    name = wire.backend().submit(every_option()).job_name
+    name = wire.backend().submit(every_option())
     assert name == "every-option"
     assert wire.sent == [EXPECTED]
     # moto keeps what it models (not Environment nor ProcessingResources): it agrees on those fields.
@@ -77,7 +77,7 @@ def test_every_option_reaches_the_wire_as_written(wire: Wire, bucket: str, sagem
 
 
 def test_dry_run_is_the_request_a_run_sends_and_sends_nothing(wire: Wire, bucket: str, sagemaker_admin: Any) -> None:
-    dry = wire.backend().dry_run(every_option())
+    dry = wire.backend().request_for(every_option())
     assert wire.sent == [] and sagemaker_admin.list_processing_jobs()["ProcessingJobSummaries"] == []
     wire.backend().submit(every_option())
     assert dry == wire.sent[0] == EXPECTED
@@ -141,14 +141,14 @@ def test_a_local_output_is_staged_in_s3_and_downloaded_once_completed(wire: Wire
         ProcessingOutput("/opt/ml/processing/output/s3", "s3://bkt/kept/", "s3"),
     ))
     backend = wire.backend()
-    submission = backend.submit(job)
+    name = backend.submit(job)
     [request] = wire.sent
     assert [o["S3Output"]["S3Uri"] for o in request["ProcessingOutputConfig"]["Outputs"]] == [
         "s3://bkt/byoc/local-out/output/out/", "s3://bkt/byoc/local-out/output/empty/", "s3://bkt/kept/"]
     # What SageMaker would upload from the hosts at the end of the job:
     for key in ("algo-1.json", "algo-2.json", "nested/part.csv"):
         s3_admin.put_object(Bucket=BUCKET, Key=f"byoc/local-out/output/out/{key}", Body=key.encode())
-    status = backend.finish(submission)  # moto's jobs are Completed at once
+    status = backend.wait(name)  # moto's jobs are Completed at once
     assert status.status == "Completed"
     out = tmp_path / "out"
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
@@ -161,7 +161,7 @@ def test_an_output_destination_that_is_neither_s3_nor_local_is_refused(wire: Wir
     job = JobDefinition(image_uri=IMAGE, role=ROLE, outputs=(
         ProcessingOutput("/opt/ml/processing/output/out", "https://bkt.s3.amazonaws.com/out/", "out"),))
     with pytest.raises(JobDefinitionError, match=r"outputs\[0\]\.destination: unsupported scheme 'https'"):
-        wire.backend().dry_run(job)
+        wire.backend().request_for(job)
 
 
 def test_missing_and_empty_local_inputs_are_named(wire: Wire, bucket: str, tmp_path: Path) -> None:
@@ -186,11 +186,11 @@ def test_a_local_image_name_fails_before_uploading_but_a_dry_run_only_warns(wire
     with pytest.raises(LocalImageError, match=r"'byoc/sklearn:latest' is a local image name.*make push IMAGE=sklearn"):
         wire.backend().submit(job)
     assert wire.sent == [] and "Contents" not in s3_admin.list_objects_v2(Bucket=BUCKET)
-    assert wire.backend().dry_run(job)["AppSpecification"]["ImageUri"] == "byoc/sklearn:latest"
+    assert wire.backend().request_for(job)["AppSpecification"]["ImageUri"] == "byoc/sklearn:latest"
     assert local_image_problem("127.0.0.1:5000/byoc/base:t") is None
     assert local_image_problem(IMAGE) is None
 
 
 def test_an_invalid_definition_fails_before_any_call(wire: Wire, bucket: str) -> None:
     with pytest.raises(JobDefinitionError, match=r"instance_count: 0 is out of range"):
-        wire.backend().dry_run(JobDefinition(image_uri=IMAGE, role=ROLE, instance_count=0))
+        wire.backend().request_for(JobDefinition(image_uri=IMAGE, role=ROLE, instance_count=0))

@@ -12,10 +12,11 @@ from typing import Any
 import docker
 import pytest
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition
-from launcher.local.backend import LocalBackend, LocalOptions
+from launcher.local.backend import LocalBackend
 from launcher.local.cluster import LABEL_JOB, LABEL_KIT
-from launcher.local.record import JobRecord
+from launcher.local.options import LocalOptions
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).parent / "apps"
@@ -60,14 +61,14 @@ def job_name(label: str) -> str:
     return f"{JOB_PREFIX}-{label}-{uuid.uuid4().hex[:8]}"
 
 
-def run_local(definition: JobDefinition, jobs_dir: Path, **options: Any) -> JobRecord:
-    options.setdefault("echo_logs", False)
+def run_local(definition: JobDefinition, jobs_dir: Path, **options: Any) -> JobStatus:
     options.setdefault("stop_grace_seconds", 10)
-    return LocalBackend(LocalOptions(jobs_dir=jobs_dir, **options)).run(definition)
+    backend = LocalBackend(LocalOptions(jobs_dir=jobs_dir, **options))
+    return backend.wait(backend.submit(definition))
 
 
 def timed_run(request: pytest.FixtureRequest, label: str, definition: JobDefinition, jobs_dir: Path,
-              **options: Any) -> JobRecord:
+              **options: Any) -> JobStatus:
     """run_local, with the wall time kept for the session's summary."""
     started = time.monotonic()
     record = run_local(definition, jobs_dir, **options)

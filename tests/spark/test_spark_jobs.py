@@ -21,9 +21,10 @@ import docker
 import pyarrow.parquet as pq
 import pytest
 
+from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local.cluster import LABEL_HOST, LABEL_JOB
-from launcher.local.record import JobRecord
+from tests.launcher.conftest import job_folder
 from tests.spark.conftest import APPS, REPO, REVIEWS, job_name, run_local, timed_run
 
 pytestmark = [pytest.mark.docker, pytest.mark.usefixtures("nothing_left_behind")]
@@ -137,7 +138,7 @@ def test_pyspark_processor_command_runs_on_two_instances(spark_image: str, tmp_p
     assert executor_hosts(spark) == {"algo-1", "algo-2"}
     assert task_hosts(spark) == {"algo-1", "algo-2"}
     # Each host kept the part files its executors wrote; the output is their union.
-    algo2_output = Path(record.workspace) / "hosts/algo-2/ml/processing/output/clean"
+    algo2_output = job_folder(record) / "hosts/algo-2/ml/processing/output/clean"
     assert list(algo2_output.glob("part-*.parquet")), "algo-2's executor wrote no part of the output"
     columns, rows = read_reviews(out)
     assert columns == KEPT_COLUMNS
@@ -186,7 +187,7 @@ def test_losing_a_worker_host_mid_job_fails_the_job_without_hanging(spark_image:
     name = job_name("lost")
     job = JobDefinition(image_uri=spark_image, job_name=name, instance_count=2,
                         code=str(APPS / "slow_stage.py"), command=("smspark-submit",))
-    result: list[JobRecord] = []
+    result: list[JobStatus] = []
     runner = threading.Thread(target=lambda: result.append(run_local(job, tmp_path / "jobs")))
     runner.start()
     client = docker.from_env()
@@ -246,7 +247,7 @@ def test_s3a_and_s3_paths_work_against_the_endpoint_on_two_instances(spark_image
     record = run_local(job, tmp_path / "jobs")
     assert record.status == "Completed", record.failure_reason
     for host in ("algo-1", "algo-2"):  # the AWS SDK for Java took the credentials through each host's relay
-        assert "credentials: relaying" in (Path(record.workspace) / "hosts" / host / "log.txt").read_text()
+        assert "credentials: relaying" in (job_folder(record) / "hosts" / host / "log.txt").read_text()
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="reviews", Prefix="clean/")["Contents"]]
     assert "clean/_SUCCESS" in keys
     local = tmp_path / "clean"

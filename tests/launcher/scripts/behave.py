@@ -1,6 +1,7 @@
 """A test job whose behaviour per host is set by arguments: used as ScriptProcessor-style `code`.
 
-    behave.py [--fail-on HOST] [--sleep-on HOST=SECONDS] [--write NAME] [--wait-for PATH] [--resolve]
+    behave.py [--fail-on HOST] [--message TEXT] [--sleep-on HOST=SECONDS] [--write NAME] [--files N]
+              [--clash] [--resolve]
 """
 
 import argparse
@@ -21,6 +22,9 @@ def main(argv: Sequence[str]) -> None:
     parser.add_argument("--same-name", action="store_true", help="every host writes result.json")
     parser.add_argument("--continuous-then-wait", default=None, help="write part-1.txt to this output, then wait")
     parser.add_argument("--resolve", action="store_true", help="resolve every host by name")
+    parser.add_argument("--message", default="this host was told to fail", help="what the failing host says")
+    parser.add_argument("--files", type=int, default=0, help="also write N files f0000.txt ... to the output")
+    parser.add_argument("--clash", action="store_true", help="algo-1 writes file x, the others a folder x/")
     args = parser.parse_args(argv)
     ctx = load_context()
     host = ctx.current_host
@@ -43,10 +47,20 @@ def main(argv: Sequence[str]) -> None:
             time.sleep(0.2)
         (out / f"part-2-{host}.txt").write_text("second part\n")
     if args.fail_on == host:
-        raise InputError("this host was told to fail", channel="data", file="bad.csv", line=3)
+        raise InputError(args.message, channel="data", file="bad.csv", line=3)
     if args.write:
+        out = ctx.output_dir(args.write)
         name = "result.json" if args.same_name else f"{host}.json"
-        (ctx.output_dir(args.write) / name).write_text(json.dumps(report))
+        (out / name).write_text(json.dumps(report))
+        for i in range(args.files):
+            (out / f"f{i:04d}.txt").write_text(f"{i}\n")
+        if args.clash:
+            if host == "algo-1":
+                (out / "x").write_text("a file\n")
+            else:
+                (out / "x").mkdir(exist_ok=True)
+                (out / "x" / "y").write_text("in a folder\n")
+
     print(f"{host} done", flush=True)
 
 

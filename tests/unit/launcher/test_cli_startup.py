@@ -15,13 +15,14 @@ LOADED = ("loaded = [m for m in ('sagemaker', 'boto3', 'botocore') if m in sys.m
 
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["push", "--help"], ["describe", "--help"]])
 def test_help_does_not_import_the_sdk_or_boto3(argv: list[str]) -> None:
-    code = f"import sys\nfrom launcher.cli import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n{LOADED}"
+    code = (f"import sys\nfrom launcher.cli.app import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
+            f"{LOADED}")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
     assert "--backend" in result.stdout or argv[0] in ("--help", "push")
 
 
-def test_the_sagemaker_options_module_is_light() -> None:
-    code = f"import sys\nimport launcher.sagemaker_backend.options\n{LOADED}"
+def test_picking_a_backend_loads_nothing_until_a_backend_is_picked() -> None:
+    code = f"import sys\nimport launcher.cli.backends, launcher.cli.options\n{LOADED}"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"loaded: {result.stderr.strip()}"

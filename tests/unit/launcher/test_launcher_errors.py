@@ -3,7 +3,24 @@ from __future__ import annotations
 import pytest
 
 import launcher
-from launcher.errors import BackendError, JobDefinitionError, LauncherError, Problem
+from launcher.errors import (
+    AwsError,
+    BackendError,
+    EngineError,
+    JobDefinitionError,
+    JobExistsError,
+    JobNotFoundError,
+    JobStateError,
+    LauncherError,
+    LocalImageError,
+    MissingSettingError,
+    Problem,
+    UsageError,
+)
+from launcher.local.feeder import FeedError
+from launcher.local.outputs import OutputConflictError
+from launcher.push import PushError, PushUsageError
+from launcher.storage.errors import DestinationError, LocationError, S3AccessError, StorageError
 
 
 def test_exported_members_are_the_public_api() -> None:
@@ -30,10 +47,62 @@ def test_exported_members_are_the_public_api() -> None:
         assert getattr(launcher, name).__module__.startswith("launcher.")
 
 
-def test_tree_and_exit_codes() -> None:
-    assert issubclass(JobDefinitionError, LauncherError)
-    assert issubclass(BackendError, LauncherError)
-    assert (LauncherError.exit_code, JobDefinitionError.exit_code, BackendError.exit_code) == (1, 2, 3)
+@pytest.mark.parametrize(("error", "exit_code", "aws_code"), [
+    (LauncherError, 1, "InternalFailure"),
+    (UsageError, 2, "ValidationException"),
+    (JobDefinitionError, 2, "ValidationException"),
+    (MissingSettingError, 2, "ValidationException"),
+    (LocalImageError, 2, "ValidationException"),
+    (JobExistsError, 2, "ResourceInUse"),
+    (JobNotFoundError, 2, "ResourceNotFound"),
+    (JobStateError, 2, "ValidationException"),
+    (OutputConflictError, 2, "ValidationException"),
+    (PushUsageError, 2, "ValidationException"),
+    (BackendError, 3, "InternalFailure"),
+    (EngineError, 3, "ServiceUnavailable"),
+    (AwsError, 3, "InternalFailure"),
+    (FeedError, 3, "InternalFailure"),
+    (PushError, 3, "InternalFailure"),
+    (StorageError, 3, "InternalFailure"),
+    (S3AccessError, 3, "InternalFailure"),
+    (LocationError, 2, "ValidationException"),
+    (DestinationError, 2, "ValidationException"),
+])
+def test_every_expected_failure_is_a_launcher_error_with_its_codes(error: type[LauncherError], exit_code: int,
+                                                                 aws_code: str) -> None:
+    assert issubclass(error, LauncherError)
+    assert (error.exit_code, error.aws_code) == (exit_code, aws_code)
+
+
+def test_every_error_class_in_the_launcher_is_in_the_tree_drawn_in_errors_py() -> None:
+    import ast
+    from pathlib import Path
+
+    import launcher.errors
+
+    drawn = launcher.errors.__doc__ or ""
+    root = Path(launcher.errors.__file__).parent
+    for module in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Error") and not node.name.startswith("_"):
+                assert node.name in drawn, f"{module}: {node.name} is not drawn in launcher/errors.py"
+
+
+def test_no_module_outside_the_cli_imports_the_cli() -> None:
+    import ast
+    from pathlib import Path
+
+    import launcher
+
+    root = Path(launcher.__file__).parent
+    for module in root.rglob("*.py"):
+        if module.is_relative_to(root / "cli"):
+            continue
+        for node in ast.walk(ast.parse(module.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not [n for n in names if n == "launcher.cli" or n.startswith("launcher.cli.")], module
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,25 @@
+"""The `byoc` command tree: which function answers which command."""
+
+from __future__ import annotations
+
+import typer
+
+from launcher.cli import images, jobs
+from launcher.cli.handler import Handled
+
+app = typer.Typer(
+    name="byoc",
+    help="Run SageMaker Processing jobs locally exactly as SageMaker would, from one job file.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals can hold AWS keys
+    add_completion=False,
+    cls=Handled,
+)
+app.command()(jobs.run)
+app.command()(jobs.describe)
+app.command()(jobs.logs)
+app.command()(jobs.stop)
+app.command(name="list")(jobs.list_jobs)
+app.command()(jobs.timeline)
+app.command()(images.push)
+

@@ -1,0 +1,65 @@
+"""The one place the CLI knows which backends exist: it builds the one a command asked for.
+
+Everything else in the CLI holds a `Backend` and never asks which. Each backend's modules are imported
+only when it is picked, so `byoc --help` and local runs never load boto3 or the SageMaker SDK.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from launcher.backend import Backend
+from launcher.cli.options import BackendName
+from launcher.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class BackendChoice:
+    """What the command line said about where jobs run; None means "not given"."""
+
+    name: BackendName = BackendName.local
+    jobs_dir: Path | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    stop_grace_seconds: float | None = None
+    bucket: str | None = None
+    prefix: str | None = None
+
+
+def pick(choice: BackendChoice, err: Console) -> Backend:
+    if choice.name is BackendName.sagemaker:
+        return _sagemaker(choice, err)
+    given = [flag for flag, value in (("--bucket", choice.bucket), ("--prefix", choice.prefix)) if value is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)}: only for --backend sagemaker")
+    return _local(choice)
+
+
+def _local(choice: BackendChoice) -> Backend:
+    from launcher.local.backend import LocalBackend
+    from launcher.local.options import DEFAULT_REGION, DEFAULT_STOP_GRACE_SECONDS, LocalOptions, Supervision
+    from launcher.local.workspace import jobs_root
+
+    region = choice.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return LocalBackend(LocalOptions(
+        jobs_dir=choice.jobs_dir if choice.jobs_dir is not None else jobs_root(),
+        region=region,
+        endpoint_url=choice.endpoint_url or os.environ.get("AWS_ENDPOINT_URL"),
+        stop_grace_seconds=choice.stop_grace_seconds if choice.stop_grace_seconds is not None
+        else DEFAULT_STOP_GRACE_SECONDS,
+        supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
+    ))
+
+
+def _sagemaker(choice: BackendChoice, err: Console) -> Backend:
+    from launcher.sagemaker_backend.backend import SageMakerBackend
+    from launcher.sagemaker_backend.settings import SageMakerOptions, bucket_from, prefix_from, role_from
+
+    options = SageMakerOptions(bucket=bucket_from(choice.bucket, os.environ), region=choice.region,
+                               default_role=role_from(os.environ), prefix=prefix_from(choice.prefix, os.environ),
+                               s3_endpoint_url=choice.endpoint_url)
+    return SageMakerBackend(options, err)

@@ -1,0 +1,184 @@
+"""One local job from its creation to its recorded end, run by its supervisor (see `launch.py`).
+
+    image and destinations checked -> config files + inputs per host (stage; Pipe: manifest + FIFO)
+    -> network + containers (create) -> start -> supervise until every host exited (run)
+    -> outcome -> containers removed (teardown) while outputs go out (upload) -> job.json finished
+
+A fault found before the containers start (an image that is missing, a destination that cannot be
+written, an input that matches nothing) fails the job with the service's `ClientError` and the
+fault's own exit code; nothing is left running. Whatever happens, the record ends terminal: an
+unexpected exception is recorded as an internal error before it is re-raised for the supervisor's log.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from launcher.backend import StopCause
+from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
+from launcher.errors import EXIT_FAILED, LauncherError
+from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
+from launcher.local.credentials import CredentialsEndpoint
+from launcher.local.credentials import serve as serve_credentials
+from launcher.local.feeder import PipeFeeder, pipe_channels
+from launcher.local.hostconfig import write_host_files
+from launcher.local.keeper import RecordKeeper
+from launcher.local.logs import LogPump
+from launcher.local.options import LocalOptions
+from launcher.local.outcome import Outcome, client_error, decide
+from launcher.local.outputs import ContinuousUploader, upload_outputs
+from launcher.local.staging import stage_file_inputs
+from launcher.local.stopping import read_stop_request
+from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
+from launcher.local.workspace import JobWorkspace
+from launcher.storage.client import LazyS3Client
+from launcher.storage.destinations import check_destination
+from launcher.storage.locations import parse_location
+
+
+class _StoppedEarly(Exception):
+    """A stop was requested before the containers started: nothing to stop, the job simply ends."""
+
+
+class JobRun:
+    def __init__(self, job: JobDefinition, request: dict[str, Any], arn: str, workspace: JobWorkspace,
+                 hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper) -> None:
+        self.job = job
+        self.request = request
+        self.arn = arn
+        self.workspace = workspace
+        self.hosts = hosts
+        self.options = options
+        self.keeper = keeper
+        self.s3 = LazyS3Client(options.endpoint_url, options.region)
+        self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds)
+
+    def run(self) -> None:
+        """Run the job to its end and record it; never leaves the record InProgress."""
+        try:
+            with serve_credentials(self.keeper.notice) as credentials:  # for the job's lifetime, as on SageMaker
+                outcome = self._run(credentials)
+        except _StoppedEarly as stopped:
+            outcome = Outcome("Stopped", str(stopped), None)
+        except LauncherError as error:
+            outcome = client_error(str(error), error.exit_code)
+        except BaseException as error:
+            self.keeper.finish(Outcome("Failed", f"InternalServerError: the launcher failed ({type(error).__name__}: "
+                                                 f"{error}); see {self.workspace.supervisor_log}", None))
+            raise
+        self.keeper.finish(outcome)
+
+    def _run(self, credentials: CredentialsEndpoint | None) -> Outcome:
+        job, hosts, keeper = self.job, self.hosts, self.keeper
+        with keeper.timed("stage"):
+            client = engine(len(hosts))
+            check_image(client, job.image_uri)
+            for output in job.outputs:
+                check_destination(parse_location(output.destination), self.s3)
+            write_host_files(self.workspace, job, self.request, self.arn, hosts)
+            keeper.phase_all(hosts, "staging", 0)
+            plans = stage_file_inputs(job.inputs, self.workspace, hosts, self.s3,
+                                      on_host_done=lambda h: keeper.phase(h, "staging", 1))
+            feeder = PipeFeeder(pipe_channels(job.inputs, plans, self.workspace), self.s3,
+                                epochs=self.options.pipe_epochs)
+        self._check_stop()
+        spec = ClusterSpec(
+            job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
+            hosts=tuple(HostSpec(h, self.workspace.host_ml(h), self._environment(credentials)) for h in hosts))
+        feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
+        cluster = Cluster(client, spec)
+        try:
+            with keeper.timed("create"):
+                cluster.open()
+                cluster.create()
+            self._check_stop()
+            with feeder:  # stopped once every container has exited
+                result = self._execute(cluster, feeder)
+            oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
+        except BaseException:
+            feeder.stop()  # removes the FIFOs
+            cluster.remove()
+            raise
+        teardown = threading.Thread(target=self._teardown, args=(cluster,), name="teardown")
+        teardown.start()  # overlaps with the upload
+        try:
+            outcome = decide(result, self._messages(), oom)
+            if feeder.error is not None:  # the data was cut: Failed, whatever the containers made of it
+                outcome = Outcome("Failed", feeder.error.failure_reason, outcome.exit_message)
+            if outcome.status == "Completed":
+                with keeper.timed("upload"):
+                    outcome = self._upload(outcome)
+        finally:
+            teardown.join()
+        return outcome
+
+    def _execute(self, cluster: Cluster, feeder: PipeFeeder) -> RunResult:
+        keeper, hosts = self.keeper, self.hosts
+        uploader = self.uploader
+        pumps = LogPump()
+        keeper.phase_all(hosts, "running", 0)
+        with keeper.timed("start"):
+            cluster.start()
+        keeper.started()
+        feeder.start()
+        for host in hosts:
+            pumps.follow(host, cluster.log_stream(host), self.workspace.log_file(host),
+                         self.workspace.events_file(host))
+        uploader.start()
+        limits = Limits(self.job.max_runtime_in_seconds or DEFAULT_MAX_RUNTIME_IN_SECONDS,
+                        self.options.stop_grace_seconds)
+        try:
+            with keeper.timed("run"):
+                return Supervisor(cluster, hosts, limits, stop_requested=lambda: self._stop_request(feeder),
+                                  on_exit=keeper.host_exit, on_stopping=lambda _: keeper.stopping()).run()
+        finally:
+            uploader.stop()
+            pumps.join()
+
+    def _stop_request(self, feeder: PipeFeeder) -> StopRequest | None:
+        """A client's request; or, when the Pipe feeder failed, a stop whose reason the feeder's error replaces."""
+        request = read_stop_request(self.workspace)
+        if request is None and feeder.failed:
+            return StopRequest(StopCause.REQUESTED)
+        return request
+
+    def _check_stop(self) -> None:
+        request = read_stop_request(self.workspace)
+        if request is not None:
+            raise _StoppedEarly(stop_reason(request.cause))
+
+    def _teardown(self, cluster: Cluster) -> None:
+        with self.keeper.timed("teardown"):
+            cluster.remove()
+
+    def _upload(self, outcome: Outcome) -> Outcome:
+        keeper, hosts = self.keeper, self.hosts
+        keeper.phase_all(hosts, "uploading", 0)
+        try:
+            if self.uploader.error is not None:
+                raise self.uploader.error
+            upload_outputs(self.workspace, hosts, self.job.outputs, self.s3, skip=self.uploader.sent,
+                           on_progress=keeper.uploaded)
+        except LauncherError as error:  # the job ran: it Failed (exit 1), whatever the upload's fault was
+            failed = client_error(f"uploading outputs failed: {error}", EXIT_FAILED)
+            return Outcome(failed.status, failed.failure_reason, outcome.exit_message)
+        finally:
+            keeper.phase_all(hosts, "uploading", 1)
+        return outcome
+
+    def _environment(self, credentials: CredentialsEndpoint | None) -> dict[str, str]:
+        """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS
+        keys are never copied. The S3 endpoint override goes in as it is: it must be reachable from containers."""
+        endpoint_url = self.options.endpoint_url
+        return {**({"AWS_ENDPOINT_URL": endpoint_url} if endpoint_url else {}), **self.job.env,
+                "AWS_REGION": self.options.region, "AWS_DEFAULT_REGION": self.options.region,
+                **(credentials.environment() if credentials is not None else {})}
+
+    def _messages(self) -> dict[str, str]:
+        found = {}
+        for host in self.hosts:
+            file = self.workspace.message_file(host)
+            if file.is_file():
+                found[host] = file.read_bytes().decode("utf-8", errors="replace")
+        return found

@@ -1,0 +1,35 @@
+"""How the local backend runs jobs: one value per backend, shared by every job it runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_STOP_GRACE_SECONDS = 120.0
+
+
+class Supervision(Enum):
+    """Who supervises a submitted job until its end.
+
+    DETACHED: a process of its own, in its own session, forked from the submitting one, so the job
+    outlives a client that exits, is killed or loses its terminal (the CLI's choice). THREAD: a thread
+    of the submitting process, for a process that lives longer than its jobs (the endpoint, tests);
+    if that process dies, its jobs are reconciled to Failed by the next reader (`reconcile.py`).
+    """
+
+    DETACHED = "detached"
+    THREAD = "thread"
+
+
+@dataclass(frozen=True, slots=True)
+class LocalOptions:
+    jobs_dir: Path
+    region: str = DEFAULT_REGION
+    endpoint_url: str | None = None  # S3 endpoint for s3:// inputs and outputs (a moto server in tests)
+    stop_grace_seconds: float = DEFAULT_STOP_GRACE_SECONDS
+    continuous_interval_seconds: float = 1.0
+    # Passes over each Pipe input (FIFOs <name>_0 ... _<n-1>), each offered once the previous is consumed.
+    pipe_epochs: int = 1
+    supervision: Supervision = Supervision.THREAD
