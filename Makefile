@@ -40,11 +40,33 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 build: $(addprefix build/,$(IMAGES)) ## Build every image
 
-build/%: offline-base ## Build one image, e.g. make build/sklearn
+build/%: offline-base wheel ## Build one image, e.g. make build/sklearn
 	DOCKER_BUILDKIT=1 $(DOCKER_BUILD) build --platform linux/amd64 \
 	  --build-arg BASE_IMAGE=$(BASE_IMAGE) \
 	  $(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
 	  -f containers/$*/Dockerfile -t $(IMAGE_PREFIX)/$*:$(TAG) .
+
+# The runtime as its own wheel (entrypoints/pyproject.toml), built where the images' Dockerfiles install it
+# from. SOURCE_DATE_EPOCH makes it byte-identical for identical sources, so the images' layers stay cached.
+RUNTIME_WHEEL_DIR := build/wheels
+RUNTIME_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' entrypoints/pyproject.toml)
+RUNTIME_WHEEL := $(RUNTIME_WHEEL_DIR)/byoc_runtime-$(RUNTIME_VERSION)-py3-none-any.whl
+
+wheel: $(RUNTIME_WHEEL) ## Build the byoc-runtime wheel into build/wheels/ (make build does)
+
+$(RUNTIME_WHEEL): entrypoints/pyproject.toml $(wildcard entrypoints/byoc_runtime/*.py entrypoints/byoc_runtime/py.typed) \
+  $(VENV)/.installed
+	rm -f $(RUNTIME_WHEEL_DIR)/byoc_runtime-*.whl
+	SOURCE_DATE_EPOCH=315532800 $(PY) -m flit_core.wheel --outdir $(RUNTIME_WHEEL_DIR) entrypoints
+
+# Debian's Pythons the runtime's wheel is tested on besides bookworm's 3.11: bullseye's 3.9 (the oldest it
+# supports) and trixie's 3.13 (the newest). Built once per machine (skipped while the tag exists).
+offline-base/%: engine ## Build byoc/offline-base:SUITE from that Debian release, e.g. make offline-base/bullseye
+	@bash containers/offline-base.sh byoc/offline-base:$* $*
+
+test: offline-base/bullseye offline-base/trixie
+
+.PHONY: wheel
 
 # ECR: `byoc push` reads AWS_REGION, AWS_ACCOUNT_ID (else STS) and AWS_ENDPOINT_URL[_ECR] from the
 # environment; these variables also work on the make command line. REGISTRY replaces ECR's registry host.

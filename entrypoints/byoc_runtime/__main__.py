@@ -2,6 +2,7 @@
 
 With no job (the image's CMD is `help`) it prints the jobs this image has and exits 0. Otherwise the
 first ContainerArgument names a module of the `jobs` package and the rest are that job's arguments.
+An image without a `jobs` package (the runtime installed from its wheel alone) lists none.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ HELP_WORDS = ("help", "--help", "-h")
 
 
 def available_jobs() -> dict[str, str]:
-    """Job name -> first docstring line, read without importing (a job's own dependencies may be absent)."""
-    package = importlib.import_module(JOBS_PACKAGE)
+    """Job name -> first docstring line, read without importing (a job's own dependencies may be absent).
+
+    An image that installed the runtime but has no `jobs` package has no jobs: not an error.
+    """
+    try:
+        package = importlib.import_module(JOBS_PACKAGE)
+    except ModuleNotFoundError as exc:
+        if exc.name != JOBS_PACKAGE:
+            raise
+        return {}
     jobs: dict[str, str] = {}
     for info in pkgutil.iter_modules(package.__path__):
         if info.name.startswith("_"):
@@ -42,7 +51,8 @@ def usage() -> str:
         "",
         "jobs in this image:",
     ]
-    lines += [f"  {name:<16} {summary}" for name, summary in sorted(available_jobs().items())]
+    jobs = [f"  {name:<16} {summary}" for name, summary in sorted(available_jobs().items())]
+    lines += jobs or [f"  none (no `{JOBS_PACKAGE}` package on this image's Python path)"]
     lines += ["", "`JOB --help` shows a job's arguments. The job reads /opt/ml/config/*.json when present."]
     return "\n".join(lines)
 

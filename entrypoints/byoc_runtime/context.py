@@ -26,7 +26,7 @@ ROOT_ENV = "BYOC_ML_ROOT"
 DEFAULT_HOST = "algo-1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MlLayout:
     """Where `/opt/ml` really is for this process."""
 
@@ -52,7 +52,7 @@ class MlLayout:
         return self.root / "output" / "message"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class JobContext:
     """A read-only snapshot of the contract for the running container."""
 

@@ -22,7 +22,7 @@ COMPRESSIONS = ("None", "Gzip")
 UPLOAD_MODES = ("EndOfJob", "Continuous")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InputChannel:
     """One ProcessingInput with an S3Input, as the container sees it."""
 
@@ -35,7 +35,7 @@ class InputChannel:
     compression: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class OutputChannel:
     """One ProcessingOutput with an S3Output."""
 
@@ -45,7 +45,7 @@ class OutputChannel:
     upload_mode: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class JobConfig:
     """processingjobconfig.json: the CreateProcessingJob request, echoed."""
 
@@ -62,7 +62,7 @@ class JobConfig:
     max_runtime_in_seconds: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ResourceConfig:
     """resourceconfig.json: which host this is among the job's hosts."""
 

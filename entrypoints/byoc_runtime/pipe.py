@@ -80,7 +80,7 @@ _POLL_SECONDS = 0.05
 _COMPACT_AT = 4 << 20
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PipeObject:
     """One object of a channel: its position in the stream, its URI, and its path as File mode lands it."""
 
@@ -93,7 +93,7 @@ class PipeObject:
         return PurePosixPath(self.name).name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Manifest:
     """`<InputName>-manifest`: the first line, then the objects' URIs in stream order."""
 
