@@ -119,6 +119,7 @@ def pipe_channels(inputs: tuple[ProcessingInput, ...], plans: Mapping[str, Mappi
     for item in inputs:
         if item.s3_input_mode != "Pipe":
             continue
+        assert item.input_name is not None and item.destination is not None, "a normalized S3 input"
         shards = plans[item.input_name]
         prefix = _common_prefix(item, [obj for objects in shards.values() for obj in objects])
         for host, objects in shards.items():
@@ -334,7 +335,7 @@ def _common_prefix(item: ProcessingInput, objects: list[SourceObject]) -> str:
         relative = obj.relative_path.as_posix()
         if obj.uri.endswith(relative):
             return obj.uri[: len(obj.uri) - len(relative)]
-    return item.source
+    return item.source or ""
 
 
 def _mkfifo(path: Path) -> None:

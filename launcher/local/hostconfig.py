@@ -40,7 +40,8 @@ def write_host_files(
                     {"current_host": host, "hosts": list(hosts), "network_interface_name": "eth0"})
         workspace.host_path(host, "/opt/ml/output").mkdir(parents=True, exist_ok=True)
         for output in definition.outputs:
-            workspace.host_path(host, output.source).mkdir(parents=True, exist_ok=True)
+            if output.source is not None:
+                workspace.host_path(host, output.source).mkdir(parents=True, exist_ok=True)
         workspace.log_file(host).touch()
 
 

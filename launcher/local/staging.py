@@ -21,6 +21,7 @@ from launcher.storage.transfer import download
 
 def plan_input(channel: ProcessingInput, hosts: tuple[str, ...], s3: S3ClientProvider) -> list[list[SourceObject]]:
     """The objects of one input for each host (index 0 = algo-1)."""
+    assert channel.source is not None, "an S3 input of a validated definition has a source"
     objects = list_source(parse_location(channel.source), S3DataType(channel.s3_data_type), s3)
     return shard(objects, len(hosts), Distribution(channel.s3_data_distribution_type))
 
@@ -36,8 +37,10 @@ def stage_file_inputs(
 
     Pipe-mode inputs are planned here too (their shards are returned) but streamed later by the feeder.
     """
-    plans = {channel.input_name: plan_input(channel, hosts, s3) for channel in inputs}
+    plans: dict[str, list[list[SourceObject]]] = {}
     for channel in inputs:
+        assert channel.input_name is not None and channel.destination is not None, "a normalized S3 input"
+        plans[channel.input_name] = plan_input(channel, hosts, s3)
         for host in hosts:
             workspace.host_path(host, channel.destination).mkdir(parents=True, exist_ok=True)
 
@@ -45,6 +48,7 @@ def stage_file_inputs(
         host = hosts[index]
         for channel in inputs:
             if channel.s3_input_mode == "File":
+                assert channel.input_name is not None and channel.destination is not None
                 download(plans[channel.input_name][index], workspace.host_path(host, channel.destination), s3)
         on_host_done(host)
 

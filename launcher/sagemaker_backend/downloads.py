@@ -41,7 +41,7 @@ def plan_downloads(job: JobDefinition, bucket: str, prefix: str, job_name: str) 
     plans: list[Download] = []
     problems: list[Problem] = []
     for i, output in enumerate(job.outputs):
-        if uri_scheme(output.destination) == "s3":
+        if output.destination is None or output.output_name is None or uri_scheme(output.destination) == "s3":
             continue
         try:
             location = parse_location(output.destination)

@@ -58,8 +58,7 @@ def plan_uploads(definition: JobDefinition, bucket: str, prefix: str, job_name: 
     for i, item in enumerate(job.inputs):
         is_code = definition.code is not None and item.input_name == CODE_INPUT_NAME
         path = "code" if is_code else f"inputs[{i}].source"
-        scheme = uri_scheme(item.source)
-        if scheme == "s3":
+        if item.source is None or item.input_name is None or uri_scheme(item.source) == "s3":
             continue
         try:
             location = parse_location(item.source)

@@ -27,7 +27,7 @@ def csv_object(i: int, rows: int = 100) -> bytes:
     return ("t,a\n" + "".join(f"{i}.{j},{j * i}\n" for j in range(rows))).encode()
 
 
-def local_input(folder: Path, objects: dict[str, bytes], **fields: str) -> ProcessingInput:
+def local_input(folder: Path, objects: dict[str, bytes], **fields: Any) -> ProcessingInput:
     for name, data in objects.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
@@ -38,6 +38,7 @@ def feeder_for(tmp_path: Path, item: ProcessingInput, hosts: int = 1, *, s3: Any
                epochs: int = 1) -> PipeFeeder:
     names = host_names(hosts)
     provider = s3 or LazyS3Client()
+    assert item.input_name is not None
     plans = {item.input_name: dict(zip(names, plan_input(item, names, provider), strict=True))}
     workspace = JobWorkspace(tmp_path / "job")
     return PipeFeeder(pipe_channels((item,), plans, workspace), provider, epochs=epochs, stop_timeout=5)

@@ -100,7 +100,7 @@ def pca_job(source: str, out: Path, mode: str, *, instance_count: int = 1, distr
 
 
 def script_job(tmp_path: Path, source: str, how: str, *, instance_count: int = 1, extra: tuple[ProcessingInput, ...]
-               = (), **input_fields: str) -> JobDefinition:
+               = (), **input_fields: Any) -> JobDefinition:
     script = tmp_path / "pipe_report.py"
     script.write_text(PIPE_SCRIPT)
     return JobDefinition(

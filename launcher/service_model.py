@@ -1,0 +1,308 @@
+"""botocore's own SageMaker service model, and a checker that walks any of its shapes.
+
+The service's limits (types, required members, lengths, ranges, patterns, enums such as the
+processing instance types) are read from the model that ships with boto3, so they follow the API
+as boto3 is upgraded instead of being copied by hand. botocore is imported and the model (a few MB
+of JSON) parsed on first use only, once per process: `byoc --help` never pays for it.
+
+The model's patterns are written for Java's regex engine; `python_pattern` translates the few
+constructs Python's `re` lacks (`\\p{L}`-style classes, surrogate-pair ranges). A pattern it cannot
+translate raises, and the unit tests compile every pattern CreateProcessingJob uses, so a new one
+fails there and not in a user's run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from launcher.errors import Problem
+
+OPERATION = "CreateProcessingJob"
+# Patterns described in words: "'x' is not <description>". Keyed by the model's shape name.
+DESCRIPTIONS = {
+    "RoleArn": "an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
+    "S3Uri": "a valid S3 URI (s3://bucket/prefix)",
+    "ProcessingJobName": "a valid job name: use letters, digits and hyphens, starting and ending with a letter "
+    "or digit",
+    "ProcessingEnvironmentKey": "a valid variable name: use letters, digits and _, not starting with a digit",
+    "ProcessingInstanceType": "a SageMaker Processing instance type",
+    "KmsKeyId": "a KMS key ID, ARN or alias (letters, digits and : / _ -)",
+    "SecurityGroupId": "a security group ID (letters, digits and hyphens, e.g. sg-0123456789abcdef0)",
+    "SubnetId": "a subnet ID (letters, digits and hyphens, e.g. subnet-0123456789abcdef0)",
+    "TagKey": "a valid tag key: use letters, digits, spaces and _ . : / = + - @",
+    "TagValue": "a valid tag value: use letters, digits, spaces and _ . : / = + - @",
+    "FeatureGroupName": "a valid feature group name: use letters, digits, _ and -, starting and ending with a "
+    "letter or digit",
+    "ExperimentEntityName": "a valid experiment entity name: use letters, digits and hyphens, starting and "
+    "ending with a letter or digit",
+    "AthenaWorkGroup": "a valid Athena work group name (letters, digits and . _ -)",
+}
+# Java's `.`: anything but a line terminator.
+_JAVA_DOT = r"[^\n\r\u0085\u2028\u2029]"
+# Enums longer than this are not listed in full: the message suggests the closest value instead.
+MAX_LISTED_CHOICES = 12
+_UNICODE_CLASSES = {
+    # Python's `[^\W_]` is exactly the letters and numbers (`str.isalnum`): \p{L} and \p{N}.
+    "L": r"[^\W_]",
+    "N": r"[^\W_]",
+    # Unicode's space separators (Zs), line (Zl) and paragraph (Zp) separators.
+    "Z": r"[\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+}
+
+
+@functools.cache
+def sagemaker_model() -> Any:
+    """The `botocore.model.ServiceModel` of SageMaker, loaded from the data boto3 ships with, once.
+
+    Loaded with botocore's own loader (the one `Session.get_service_model` uses, honouring
+    AWS_DATA_PATH), without building a Session: that import alone costs more than the model.
+    """
+    import botocore.loaders
+    import botocore.model
+
+    loader = botocore.loaders.create_loader()
+    return botocore.model.ServiceModel(loader.load_service_model("sagemaker", "service-2"), "sagemaker")
+
+
+def request_shape() -> Any:
+    """The input shape of CreateProcessingJob."""
+    return sagemaker_model().operation_model(OPERATION).input_shape
+
+
+def shape_at(path: str) -> Any:
+    """The shape at an API path below CreateProcessingJob's input, e.g. `ProcessingInputs[].S3Input.S3Uri`
+    (`[]` for a list's items, `.key` and `.value` for a map's)."""
+    shape = request_shape()
+    for part in re.findall(r"[^.\[\]]+|\[\]", path):
+        if part == "[]":
+            shape = shape.member
+        elif shape.type_name == "map":
+            shape = getattr(shape, part)
+        else:
+            shape = shape.members[part]
+    return shape
+
+
+def processing_instance_types() -> tuple[str, ...]:
+    """Every instance type CreateProcessingJob accepts, in the model's order."""
+    return tuple(shape_at("ProcessingResources.ClusterConfig.InstanceType").enum)
+
+
+def describe_only_keys() -> frozenset[str]:
+    """Top-level keys DescribeProcessingJob returns that CreateProcessingJob does not take (status, times, ARN)."""
+    described = sagemaker_model().operation_model("DescribeProcessingJob").output_shape.members
+    return frozenset(described) - frozenset(request_shape().members)
+
+
+@functools.cache
+def python_pattern(pattern: str) -> re.Pattern[str]:
+    """The model's (Java) regular expression as a compiled Python one, matched whole.
+
+    Translated to Java's meaning: `.` matches no line terminator (Python's only leaves out \\n),
+    `\\d` only ASCII digits, `\\p{L}`, `\\p{N}` and `\\p{Z}` inside a class, and a surrogate-pair
+    range `\\uD800\\uDC00-\\uDBFF\\uDFFF` the code points it stands for.
+    """
+    translated = pattern.replace("\\uD800\\uDC00-\\uDBFF\\uDFFF", "\\U00010000-\\U0010FFFF")
+    parts = re.split(r"(\[(?:\\.|[^\]\\])*\]|\\.)", translated)
+    out = []
+    for part in parts:
+        if part.startswith("["):
+            out.append(_translate_class(part[1:-1]))
+        elif part == "\\d":
+            out.append("[0-9]")
+        elif part.startswith("\\"):
+            out.append(part)
+        else:
+            out.append(part.replace(".", _JAVA_DOT))
+    translated = "".join(out)
+    if "\\p" in translated:
+        raise ValueError(f"cannot translate the model's pattern {pattern!r}")
+    return re.compile(translated)
+
+
+def _translate_class(body: str) -> str:
+    properties = re.findall(r"\\p\{(\w+)\}", body)
+    body = body.replace("\\d", "0-9")
+    if not properties:
+        return f"[{body}]"
+    if body.startswith("^") or any(name not in _UNICODE_CLASSES for name in properties):
+        raise ValueError(f"cannot translate the character class [{body}]")
+    rest = re.sub(r"\\p\{\w+\}", "", body)
+    parts = dict.fromkeys(_UNICODE_CLASSES[name] for name in properties)
+    return "(?:" + "|".join([*parts, *([f"[{rest}]"] if rest else [])]) + ")"
+
+
+class Paths(Protocol):
+    """How the checker names a field: the API path it walks (`ProcessingInputs[0].S3Input.S3Uri`)
+    shown as the caller's user knows it (`inputs[0].source` for a job file with the SDK's names)."""
+
+    def show(self, path: str) -> str:
+        """The name of the field at an API path, as the user wrote it."""
+        ...
+
+    def first_choice(self, path: str) -> str | None:
+        """The enum value to list first for this field (its default), if any."""
+        ...
+
+
+class ApiPaths:
+    """Paths shown as the API writes them: for requests sent to the endpoint and JSON job files."""
+
+    def show(self, path: str) -> str:
+        return path
+
+    def first_choice(self, path: str) -> str | None:
+        return None
+
+
+@dataclass
+class ShapeChecker:
+    """Walks a value against a shape and collects every way it breaks the model, each naming its field.
+
+    `optional` lists API paths the caller may leave out although the model requires them; `skip(path,
+    value)` says a string is checked by the caller's own rules instead (a local path where an S3 URI
+    goes, for the local backend). A value with one problem gets one message: a string too long is not
+    also reported as not matching its pattern.
+    """
+
+    paths: Paths = field(default_factory=ApiPaths)
+    optional: frozenset[str] = frozenset()
+    skip: Callable[[str, object], bool] = lambda path, value: False
+    problems: list[tuple[str, Problem]] = field(default_factory=list)
+
+    def add(self, path: str, message: str) -> None:
+        """Record a problem at an API path; `problems` keeps the API path beside the shown one."""
+        self.problems.append((path, Problem(self.paths.show(path), message)))
+
+    def check(self, value: object, shape: Any, path: str = "") -> None:
+        kind = shape.type_name
+        if kind == "structure":
+            self._structure(value, shape, path)
+        elif kind == "list":
+            self._list(value, shape, path)
+        elif kind == "map":
+            self._map(value, shape, path)
+        elif kind == "string":
+            self._string(value, shape, path)
+        elif kind in ("integer", "long"):
+            self._integer(value, shape, path)
+        elif kind == "boolean":
+            if not isinstance(value, bool):
+                self.add(path, f"expected a boolean, got {describe(value)}")
+        else:  # no other kind occurs in CreateProcessingJob; fail loudly if a model update adds one
+            raise NotImplementedError(f"{path}: shape type {kind!r} is not checked")
+
+    def _structure(self, value: object, shape: Any, path: str) -> None:
+        if not isinstance(value, Mapping):
+            self.add(path, f"expected a mapping, got {describe(value)}")
+            return
+        prefix = f"{path}." if path else ""
+        members = shape.members
+        for name in shape.required_members:
+            if name not in value and f"{prefix}{name}" not in self.optional:
+                self.add(f"{prefix}{name}", "missing required field")
+        for key in value:
+            if key not in members:
+                self.add(f"{prefix}{key}", unknown_field_message(str(key), list(members)))
+        for name, member in members.items():
+            if name in value:
+                self.check(value[name], member, f"{prefix}{name}")
+
+    def _list(self, value: object, shape: Any, path: str) -> None:
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+            of = " of strings" if shape.member.type_name == "string" else ""
+            self.add(path, f"expected a list{of}, got {describe(value)}")
+            return
+        self._count(path, len(value), shape.metadata, "items")
+        for i, item in enumerate(value):
+            self.check(item, shape.member, f"{path}[{i}]")
+
+    def _map(self, value: object, shape: Any, path: str) -> None:
+        if not isinstance(value, Mapping):
+            self.add(path, f"expected a mapping of strings, got {describe(value)}")
+            return
+        self._count(path, len(value), shape.metadata, "entries")
+        for key, item in value.items():
+            entry = f"{path}.{key}"
+            if not isinstance(key, str):
+                self.add(entry, f"expected a string name, got {describe(key)}")
+                continue
+            self._string(key, shape.key, entry)
+            self._string(item, shape.value, entry, subject="value ")
+
+    def _count(self, path: str, count: int, limits: Mapping[str, Any], noun: str) -> None:
+        low, high = limits.get("min", 0), limits.get("max")
+        if count < low or (high is not None and count > high):
+            allowed = f"{low} to {high}" if low else f"at most {high}"
+            if high is None:
+                allowed = f"at least {low}"
+            self.add(path, f"has {count} {noun}; the service allows {allowed}")
+
+    def _string(self, value: object, shape: Any, path: str, subject: str = "") -> None:
+        if not isinstance(value, str):
+            self.add(path, f"expected a string, got {describe(value)}")
+            return
+        if self.skip(path, value):
+            return
+        if shape.enum:
+            self._choice(value, shape, path)
+            return
+        low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+        if high is not None and len(value) > high:
+            self.add(path, f"{subject}is {len(value)} characters long; the service allows at most {high}")
+        elif len(value) < low:
+            self.add(path, f"{subject}must not be empty" if not value else
+                     f"{subject}is {len(value)} characters long; the service needs at least {low}")
+        elif "pattern" in shape.metadata and not python_pattern(shape.metadata["pattern"]).fullmatch(value):
+            what = DESCRIPTIONS.get(shape.name)
+            if what is None:
+                self.add(path, f"{subject}{value!r} does not match the service's pattern {shape.metadata['pattern']}")
+            else:
+                self.add(path, f"{subject}{value!r} is not {what}")
+
+    def _choice(self, value: str, shape: Any, path: str) -> None:
+        choices: list[str] = list(shape.enum)
+        if value in choices:
+            return
+        if len(choices) > MAX_LISTED_CHOICES:
+            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+            what = DESCRIPTIONS.get(shape.name, "a value the service accepts")
+            self.add(path, f"{value!r} is not {what} (e.g. {close[0] if close else choices[0]})")
+            return
+        first = self.paths.first_choice(path)
+        if first in choices:
+            choices.remove(first)
+            choices.insert(0, first)
+        self.add(path, f"{value!r} is not one of {', '.join(choices)}")
+
+    def _integer(self, value: object, shape: Any, path: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(path, f"expected an integer, got {describe(value)}")
+            return
+        low, high = shape.metadata.get("min"), shape.metadata.get("max")
+        if (low is not None and value < low) or (high is not None and value > high):
+            if low is not None and high is not None:
+                self.add(path, f"{value} is out of range: the service allows {low} to {high}")
+            else:
+                self.add(path, f"{value} is out of range: the service allows "
+                               + (f"at least {low}" if low is not None else f"at most {high}"))
+
+
+def unknown_field_message(key: str, names: list[str]) -> str:
+    """`unknown field; did you mean 'x'?`, or the list of fields when nothing is close."""
+    close = difflib.get_close_matches(key, names, n=1)
+    if close:
+        return f"unknown field; did you mean {close[0]!r}?"
+    return f"unknown field; expected one of {', '.join(names)}"
+
+
+def describe(value: object) -> str:
+    """`int 5`, `str 'x'`, `None`: enough to see what went wrong without the type's module path."""
+    if value is None:
+        return "None"
+    return f"{type(value).__name__} {value!r}"
