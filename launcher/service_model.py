@@ -149,6 +149,10 @@ class Paths(Protocol):
         """The enum value to list first for this field (its default), if any."""
         ...
 
+    def subject(self, path: str) -> str:
+        """Words before a message about the string at this path (`value ` for a value shown by its key)."""
+        ...
+
 
 class ApiPaths:
     """Paths shown as the API writes them: for requests sent to the endpoint and JSON job files."""
@@ -158,6 +162,9 @@ class ApiPaths:
 
     def first_choice(self, path: str) -> str | None:
         return None
+
+    def subject(self, path: str) -> str:
+        return ""
 
 
 @dataclass
@@ -249,19 +256,22 @@ class ShapeChecker:
             return
         if self.skip(path, value):
             return
+        subject = subject or self.paths.subject(path)
         if shape.enum:
             self._choice(value, shape, path)
             return
         low, high = shape.metadata.get("min", 0), shape.metadata.get("max")
+        pattern = shape.metadata.get("pattern")
+        what = DESCRIPTIONS.get(shape.name)
         if high is not None and len(value) > high:
             self.add(path, f"{subject}is {len(value)} characters long; the service allows at most {high}")
-        elif len(value) < low:
-            self.add(path, f"{subject}must not be empty" if not value else
-                     f"{subject}is {len(value)} characters long; the service needs at least {low}")
-        elif "pattern" in shape.metadata and not python_pattern(shape.metadata["pattern"]).fullmatch(value):
-            what = DESCRIPTIONS.get(shape.name)
+        elif not value and low:
+            self.add(path, f"{subject}must not be empty")
+        elif len(value) < low and what is None:
+            self.add(path, f"{subject}is {len(value)} characters long; the service needs at least {low}")
+        elif len(value) < low or (pattern is not None and not python_pattern(pattern).fullmatch(value)):
             if what is None:
-                self.add(path, f"{subject}{value!r} does not match the service's pattern {shape.metadata['pattern']}")
+                self.add(path, f"{subject}{value!r} does not match the service's pattern {pattern}")
             else:
                 self.add(path, f"{subject}{value!r} is not {what}")
 
@@ -270,9 +280,8 @@ class ShapeChecker:
         if value in choices:
             return
         if len(choices) > MAX_LISTED_CHOICES:
-            close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
             what = DESCRIPTIONS.get(shape.name, "a value the service accepts")
-            self.add(path, f"{value!r} is not {what} (e.g. {close[0] if close else choices[0]})")
+            self.add(path, f"{value!r} is not {what} (e.g. {closest(value, choices)})")
             return
         first = self.paths.first_choice(path)
         if first in choices:
@@ -291,6 +300,14 @@ class ShapeChecker:
             else:
                 self.add(path, f"{value} is out of range: the service allows "
                                + (f"at least {low}" if low is not None else f"at most {high}"))
+
+
+def closest(value: str, choices: Sequence[str]) -> str:
+    """The choice the user most likely meant: the shortest one containing `value` (`m5.xlarge` ->
+    `ml.m5.xlarge`), else the most similar, else the first."""
+    containing = sorted((c for c in choices if value and value.lower() in c.lower()), key=len)
+    similar = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return (containing or similar or list(choices))[0]
 
 
 def unknown_field_message(key: str, names: list[str]) -> str:

@@ -1,59 +1,66 @@
-"""Check a JobDefinition against the service's own limits before anything is started or uploaded.
+"""Check a JobDefinition against the service's own rules before anything is started or uploaded.
 
-The limits are CreateProcessingJob's (API model shapes, see docs/processing-contract.md section 9),
-so a job that passes here is not refused by a ValidationException after minutes of uploading, and
-the local backend refuses exactly what SageMaker would. Every problem is collected and reported
-at once, each naming its field. Python-built definitions are type-checked too, because nothing
-else stops `instance_count="2"` before it reaches the service.
+A definition is checked as the request it becomes: `to_create_processing_job_request` builds it and
+`request_checks.request_problems` checks it against botocore's model of CreateProcessingJob and the
+service's unwritten rules, so the local backend refuses exactly what SageMaker would and a job that
+passes here is not refused by a ValidationException after minutes of uploading. Each problem is
+named by the definition's own field path (`network_config.subnets[3]`, `inputs[0].destination`),
+and all of them are reported at once, in field order.
+
+Checked here only, because the request does not carry them: the shape of Python-built definitions
+(`inputs` must hold ProcessingInput objects: nothing else stops `inputs=[{...}]`), `base_job_name`,
+`code` with `command`, and `local_source`.
 """
 
 from __future__ import annotations
 
-import posixpath
+import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from launcher.definition import (
-    CODE_CONTAINER_PATH,
     CODE_INPUT_NAME,
-    MAX_BASE_JOB_NAME_LENGTH,
-    MAX_JOB_NAME_LENGTH,
-    PROCESSING_ROOT,
+    TIMESTAMP_SUFFIX_LENGTH,
+    AthenaDatasetDefinition,
+    DatasetDefinition,
+    FeatureStoreOutput,
     JobDefinition,
+    NetworkConfig,
     ProcessingInput,
     ProcessingOutput,
+    RedshiftDatasetDefinition,
     code_script_path,
-    uri_scheme,
 )
 from launcher.errors import JobDefinitionError, Problem
+from launcher.request import (
+    ATHENA_FIELDS,
+    DATASET_FIELDS,
+    FEATURE_STORE_FIELDS,
+    INPUT_FIELDS,
+    NETWORK_FIELDS,
+    OPTIONAL_FOR_LOCAL_RUNS,
+    OUTPUT_FIELDS,
+    REDSHIFT_FIELDS,
+    TOP_FIELDS,
+    to_create_processing_job_request,
+)
+from launcher.request_checks import location_problem, request_problems
+from launcher.service_model import describe, shape_at
 
-JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 # A base name only needs to start right: the timestamp supplies the alphanumeric end.
 BASE_JOB_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]*")
-ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+")
-S3_URI_PATTERN = re.compile(r"(https|s3)://([^/]+)/?(.*)")
-ENV_KEY_PATTERN = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-# Our check, not the API's: all of the API's instance types have this shape; it catches `m5.xlarge`.
-INSTANCE_TYPE_PATTERN = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
-
-INPUT_MODES = ("File", "Pipe")
-DATA_TYPES = ("S3Prefix", "ManifestFile")
-DISTRIBUTIONS = ("FullyReplicated", "ShardedByS3Key")
-COMPRESSIONS = ("None", "Gzip")
-UPLOAD_MODES = ("EndOfJob", "Continuous")
-
-MAX_CHANNELS = 10
-MAX_LIST_ITEMS = 100
-MAX_ITEM_LENGTH = 256
-MAX_IMAGE_URI_LENGTH = 255
-MAX_S3_URI_LENGTH = 1024
-MAX_LOCAL_PATH_LENGTH = 256
-MAX_ENV_ENTRIES = 100
-ROLE_ARN_LENGTH = (20, 2048)
-INSTANCE_COUNT_RANGE = (1, 100)
-VOLUME_SIZE_RANGE = (1, 16384)
-MAX_RUNTIME_RANGE = (1, 777600)
+# The API member each definition field is written to, by record type (nested records by their field).
+_API_NAMES: dict[type, Mapping[str, str]] = {
+    JobDefinition: TOP_FIELDS,
+    ProcessingInput: INPUT_FIELDS,
+    DatasetDefinition: DATASET_FIELDS,
+    AthenaDatasetDefinition: ATHENA_FIELDS,
+    RedshiftDatasetDefinition: REDSHIFT_FIELDS,
+    ProcessingOutput: OUTPUT_FIELDS,
+    FeatureStoreOutput: FEATURE_STORE_FIELDS,
+    NetworkConfig: NETWORK_FIELDS,
+}
 
 
 def validate(definition: JobDefinition) -> None:
@@ -66,108 +73,261 @@ def validate(definition: JobDefinition) -> None:
 def find_problems(definition: JobDefinition) -> list[Problem]:
     """Every problem with the definition, in field order; empty when it is valid."""
     checker = _Checker()
-    checker.check(definition)
-    return checker.problems
+    buildable = checker.check(definition)
+    job = buildable.normalized()
+    request = to_create_processing_job_request(buildable, "")
+    if buildable.job_name is None:
+        del request["ProcessingJobName"]
+    else:
+        request["ProcessingJobName"] = buildable.job_name
+    code_index = len(buildable.inputs) if buildable.code is not None else None
+    found = request_problems(
+        request,
+        paths=DefinitionPaths(job, code_index, len(buildable.command or ())),
+        local_locations=True,
+        optional=OPTIONAL_FOR_LOCAL_RUNS,
+        claim_first=() if code_index is None else (code_index,),
+    )
+    # A problem this module found on a field is the one kept: its message knows the SDK's terms.
+    taken = {problem.path for problem in checker.problems}
+    problems = checker.problems + [problem for problem in found if problem.path not in taken]
+    return sorted(problems, key=lambda problem: _field_order(definition, problem.path))
+
+
+class DefinitionPaths:
+    """Names an API path of the request built from a definition by the definition's field path.
+
+    `job` is the normalized definition the request was built from; `code_index` the position of the
+    code input it appended (if any), whose S3Uri is shown as `code`; `command_length` how many items
+    of ContainerEntrypoint come from `command` (the last one is the code's path).
+    """
+
+    def __init__(self, job: JobDefinition, code_index: int | None, command_length: int) -> None:
+        self.job = job
+        self.code_index = code_index
+        self.command_length = command_length
+
+    def show(self, path: str) -> str:
+        if self.code_index is not None:
+            code = self._code_path(path)
+            if code is not None:
+                return code
+        tags = re.fullmatch(r"Tags\[(\d+)\](\.Key|\.Value)?", path)
+        if tags is not None:
+            keys = list(self.job.tags)
+            index = int(tags.group(1))
+            return f"tags.{keys[index]}" if index < len(keys) else f"tags[{index}]"
+        return _definition_path(path, JobDefinition)
+
+    def first_choice(self, path: str) -> str | None:
+        """The SDK's default for an enum field, listed first: `'Fast' is not one of File, Pipe`."""
+        shown = self.show(path)
+        parent, _, name = shown.rpartition(".")
+        record = _resolve(self.job, parent) if parent else self.job
+        if not dataclasses.is_dataclass(record):
+            return None
+        for f in dataclasses.fields(record):
+            if f.name == name and isinstance(f.default, str):
+                return f.default
+        return None
+
+    def subject(self, path: str) -> str:
+        """A tag's value is shown under its key: its messages say `value ...`."""
+        return "value " if re.fullmatch(r"Tags\[\d+\]\.Value", path) else ""
+
+    def _code_path(self, path: str) -> str | None:
+        entry = re.fullmatch(r"AppSpecification\.ContainerEntrypoint(?:\[(\d+)\])?", path)
+        if entry is not None:
+            if entry.group(1) is None:
+                return "command"
+            index = int(entry.group(1))
+            return f"command[{index}]" if index < self.command_length else "code"
+        channel = re.fullmatch(rf"ProcessingInputs\[{self.code_index}\](.*)", path)
+        if channel is not None:
+            return "code" if channel.group(1) == ".S3Input.S3Uri" else "the code input"
+        return None
+
+
+def _definition_path(path: str, record: type) -> str:
+    """`ProcessingInputs[0].S3Input.S3Uri` -> `inputs[0].source`, following `_API_NAMES` down the records.
+
+    What no field maps to is kept in the API's words after the deepest field that does (a mapping's
+    keys, a member like `S3Input` that the SDK flattens).
+    """
+    names = _API_NAMES[record]
+    for name, api in sorted(names.items(), key=lambda item: -len(item[1])):
+        if path == api or path.startswith((f"{api}.", f"{api}[")):
+            rest = path[len(api):]
+            nested = _nested_record(record, name)
+            if nested is not None:
+                index = re.match(r"\[\d+\]", rest)
+                prefix = index.group(0) if index else ""
+                inner = rest[len(prefix):].lstrip(".")
+                return name + prefix + ("." + _definition_path(inner, nested) if inner else "")
+            return name + rest
+    return path
+
+
+def _nested_record(record: type, name: str) -> type | None:
+    """The record type a field holds (one, or a list of them), from `_API_NAMES`' records."""
+    hints = {f.name: str(f.type) for f in dataclasses.fields(record)}
+    for candidate in _API_NAMES:
+        if re.search(rf"\b{candidate.__name__}\b", hints.get(name, "")):
+            return candidate
+    return None
+
+
+def _resolve(root: object, path: str) -> object:
+    """The value at a definition path (`inputs[1].dataset_definition`), or None where there is none."""
+    value = root
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            value = value[index] if isinstance(value, Sequence) and index < len(value) else None
+        elif isinstance(value, Mapping):
+            value = value.get(part)
+        else:
+            value = getattr(value, part, None)
+    return value
+
+
+def _field_order(root: object, path: str) -> tuple[int, ...]:
+    """A sort key for a definition path: each part's position among its record's fields, a list's
+    index, a mapping key's position; unknown parts sort last."""
+    order: list[int] = []
+    value = root
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            order.append(index)
+            value = value[index] if isinstance(value, Sequence) and index < len(value) else None
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            names = [f.name for f in dataclasses.fields(value)]
+            order.append(names.index(part) if part in names else len(names))
+            value = getattr(value, part, None)
+        elif isinstance(value, Mapping):
+            keys = list(value)
+            order.append(keys.index(part) if part in keys else len(keys))
+            value = value.get(part)
+        else:
+            order.append(1 << 30)
+            value = None
+    return tuple(order)
 
 
 class _Checker:
-    """Collects problems; each `_check_*` method looks at one field and never stops at the first fault."""
+    """The checks a request cannot carry; `check` returns the definition with each ill-typed container
+    replaced by its default, so the request can still be built and checked for everything else."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        # Normalized container path -> the field that claimed it first.
-        self._local_paths: dict[str, str] = {}
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
 
-    def check(self, d: JobDefinition) -> None:
-        self._check_image_uri(d.image_uri)
-        self._check_role(d.role)
-        self._check_int("instance_count", d.instance_count, INSTANCE_COUNT_RANGE)
-        self._check_instance_type(d.instance_type)
-        self._check_string_list("entrypoint", d.entrypoint, MAX_LIST_ITEMS)
-        self._check_string_list("arguments", d.arguments, MAX_LIST_ITEMS)
-        self._check_env(d.env)
-        self._check_int("volume_size_in_gb", d.volume_size_in_gb, VOLUME_SIZE_RANGE)
-        if d.max_runtime_in_seconds is not None:
-            self._check_int("max_runtime_in_seconds", d.max_runtime_in_seconds, MAX_RUNTIME_RANGE)
-        self._check_job_name(d.job_name)
-        self._check_base_job_name(d.base_job_name)
-        if isinstance(d.code, str):
-            # Claimed first: a user input on the same path is the one to move.
-            self._local_paths[CODE_CONTAINER_PATH] = "the code input"
-        self._check_inputs(d.inputs, has_code=d.code is not None)
-        self._check_outputs(d.outputs)
-        self._check_code(d)
+    def check(self, d: JobDefinition) -> JobDefinition:
+        repairs: dict[str, Any] = {}
+        for name in ("entrypoint", "arguments", "command"):
+            if not self._string_list(name, getattr(d, name)):
+                repairs[name] = None
+        for name, what in (("env", "a mapping of strings"), ("tags", "a mapping of tag keys to values")):
+            if not isinstance(getattr(d, name), Mapping):
+                self.add(name, f"expected {what}, got {describe(getattr(d, name))}")
+                repairs[name] = {}
+        experiment: object = d.experiment_config
+        if experiment is not None and not isinstance(experiment, Mapping):
+            self.add("experiment_config", f"expected a mapping of strings, got {describe(experiment)}")
+            repairs["experiment_config"] = None
+        if not self._network(d.network_config):
+            repairs["network_config"] = None
+        code_inputs = 1 if isinstance(d.code, str) else 0
+        if not self._channels("inputs", d.inputs, ProcessingInput, self._input, code_inputs):
+            repairs["inputs"] = ()
+        if not self._channels("outputs", d.outputs, ProcessingOutput, self._output, 0):
+            repairs["outputs"] = ()
+        self._base_job_name(d.base_job_name)
+        if not self._code(d, has_entrypoint=d.entrypoint is not None and "entrypoint" not in repairs):
+            repairs.update(code=None, command=None)
+        return dataclasses.replace(d, **repairs)
 
-    def _check_str(self, path: str, value: object, *, empty_ok: bool = False) -> bool:
+    def _string_list(self, path: str, value: object) -> bool:
+        if value is None or (isinstance(value, Sequence) and not isinstance(value, str | bytes)):
+            return True
+        self.add(path, f"expected a list of strings, got {describe(value)}")
+        return False
+
+    def _record(self, path: str, value: object, cls: type) -> bool:
+        if value is None or isinstance(value, cls):
+            return True
+        self.add(path, f"expected a {cls.__name__}, got {describe(value)}")
+        return False
+
+    def _network(self, config: object) -> bool:
+        if not self._record("network_config", config, NetworkConfig):
+            return False
+        if config is None:
+            return True
+        assert isinstance(config, NetworkConfig)
+        groups = self._string_list("network_config.security_group_ids", config.security_group_ids)
+        return self._string_list("network_config.subnets", config.subnets) and groups
+
+    def _channels(self, kind: str, value: object, cls: type, check: Callable[[str, Any], bool], extra: int) -> bool:
+        """A list of `cls` whose every item passes `check`; problems name each bad item. `extra`
+        channels (the code input) count against the service's limit too."""
+        if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+            self.add(kind, f"expected a list of {cls.__name__}, got {describe(value)}")
+            return False
+        limit = shape_at(TOP_FIELDS[kind]).metadata["max"]
+        if len(value) + extra > limit:
+            plus = " plus the code input" if extra else ""
+            self.add(kind, f"has {len(value)} {kind}{plus}; the service allows at most {limit}")
+        well_typed = True
+        for i, item in enumerate(value):
+            if not isinstance(item, cls):
+                self.add(f"{kind}[{i}]", f"expected a {cls.__name__}, got {describe(item)}")
+                well_typed = False
+            elif not check(f"{kind}[{i}]", item):
+                well_typed = False
+        return well_typed
+
+    def _input(self, path: str, item: ProcessingInput) -> bool:
+        well_typed = self._record(f"{path}.dataset_definition", item.dataset_definition, DatasetDefinition)
+        dataset = item.dataset_definition
+        if well_typed and dataset is not None:
+            athena = self._record(f"{path}.dataset_definition.athena_dataset_definition",
+                                  dataset.athena_dataset_definition, AthenaDatasetDefinition)
+            redshift = self._record(f"{path}.dataset_definition.redshift_dataset_definition",
+                                    dataset.redshift_dataset_definition, RedshiftDatasetDefinition)
+            well_typed = athena and redshift
+        local_source: object = item.local_source
+        if local_source is not None:
+            if not isinstance(local_source, str):
+                self.add(f"{path}.local_source", f"expected a string, got {describe(local_source)}")
+            elif dataset is None:
+                self.add(f"{path}.local_source", "is only for a dataset_definition input (the stand-in for its "
+                                                 "query's result); this input reads source")
+            else:
+                problem = location_problem(local_source)
+                if problem is not None:
+                    self.add(f"{path}.local_source", problem)
+        return well_typed
+
+    def _output(self, path: str, item: ProcessingOutput) -> bool:
+        return self._record(f"{path}.feature_store_output", item.feature_store_output, FeatureStoreOutput)
+
+    def _base_job_name(self, value: object) -> None:
+        if value is None:
+            return
         if not isinstance(value, str):
-            self.add(path, f"expected a string, got {_describe(value)}")
-            return False
-        if not value and not empty_ok:
-            self.add(path, "must not be empty")
-            return False
-        return True
-
-    def _check_length(self, path: str, value: str, limit: int) -> bool:
+            self.add("base_job_name", f"expected a string, got {describe(value)}")
+            return
+        job_name_max = shape_at("ProcessingJobName").metadata["max"]
+        limit = job_name_max - TIMESTAMP_SUFFIX_LENGTH
         if len(value) > limit:
-            self.add(path, f"is {len(value)} characters long; the service allows at most {limit}")
-            return False
-        return True
-
-    def _check_int(self, path: str, value: object, bounds: tuple[int, int]) -> None:
-        low, high = bounds
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(path, f"expected an integer, got {_describe(value)}")
-        elif not low <= value <= high:
-            self.add(path, f"{value} is out of range: the service allows {low} to {high}")
-
-    def _check_choice(self, path: str, value: object, choices: tuple[str, ...]) -> bool:
-        if not self._check_str(path, value):
-            return False
-        if value not in choices:
-            self.add(path, f"{value!r} is not one of {', '.join(choices)}")
-            return False
-        return True
-
-    def _check_image_uri(self, value: object) -> None:
-        if self._check_str("image_uri", value):
-            assert isinstance(value, str)
-            self._check_length("image_uri", value, MAX_IMAGE_URI_LENGTH)
-
-    def _check_role(self, value: object) -> None:
-        if value is None or not self._check_str("role", value):
-            return
-        assert isinstance(value, str)
-        low, high = ROLE_ARN_LENGTH
-        if not ROLE_ARN_PATTERN.fullmatch(value) or not low <= len(value) <= high:
-            self.add("role", f"{value!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)")
-
-    def _check_instance_type(self, value: object) -> None:
-        if self._check_str("instance_type", value) and not INSTANCE_TYPE_PATTERN.fullmatch(str(value)):
-            self.add("instance_type", f"{value!r} is not a SageMaker instance type (e.g. ml.m5.xlarge)")
-
-    def _check_job_name(self, value: object) -> None:
-        if value is None or not self._check_str("job_name", value):
-            return
-        assert isinstance(value, str)
-        if self._check_length("job_name", value, MAX_JOB_NAME_LENGTH) and not JOB_NAME_PATTERN.fullmatch(value):
-            self.add(
-                "job_name",
-                f"{value!r} is not a valid job name: use letters, digits and hyphens, "
-                "starting and ending with a letter or digit",
-            )
-
-    def _check_base_job_name(self, value: object) -> None:
-        if value is None or not self._check_str("base_job_name", value):
-            return
-        assert isinstance(value, str)
-        if len(value) > MAX_BASE_JOB_NAME_LENGTH:
             self.add(
                 "base_job_name",
-                f"is {len(value)} characters long; at most {MAX_BASE_JOB_NAME_LENGTH} "
-                f"leave room for the timestamp in a {MAX_JOB_NAME_LENGTH}-character job name",
+                f"is {len(value)} characters long; at most {limit} "
+                f"leave room for the timestamp in a {job_name_max}-character job name",
             )
         elif not BASE_JOB_NAME_PATTERN.fullmatch(value):
             self.add(
@@ -176,171 +336,38 @@ class _Checker:
                 "hyphens, starting with a letter or digit",
             )
 
-    def _check_string_list(self, path: str, value: object, max_items: int) -> None:
-        if value is None:
-            return
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            self.add(path, f"expected a list of strings, got {_describe(value)}")
-            return
-        if not 1 <= len(value) <= max_items:
-            self.add(path, f"has {len(value)} items; the service allows 1 to {max_items}")
-        for i, item in enumerate(value):
-            if self._check_str(f"{path}[{i}]", item, empty_ok=True):
-                self._check_length(f"{path}[{i}]", item, MAX_ITEM_LENGTH)
+    def _code(self, d: JobDefinition, *, has_entrypoint: bool) -> bool:
+        """ScriptProcessor style: `code` and `command` come together and replace `entrypoint`.
 
-    def _check_env(self, env: object) -> None:
-        if not isinstance(env, Mapping):
-            self.add("env", f"expected a mapping of strings, got {_describe(env)}")
-            return
-        if len(env) > MAX_ENV_ENTRIES:
-            self.add("env", f"has {len(env)} entries; the service allows at most {MAX_ENV_ENTRIES}")
-        for key, value in env.items():
-            path = f"env.{key}"
-            if not isinstance(key, str):
-                self.add(path, f"expected a string name, got {_describe(key)}")
-                continue
-            if not ENV_KEY_PATTERN.fullmatch(key):
-                self.add(
-                    path, f"{key!r} is not a valid variable name: use letters, digits and _, not starting with a digit"
-                )
-            else:
-                self._check_length(path, key, MAX_ITEM_LENGTH)
-            if self._check_str(path, value, empty_ok=True) and len(value) > MAX_ITEM_LENGTH:
-                self.add(path, f"value is {len(value)} characters long; the service allows at most {MAX_ITEM_LENGTH}")
-
-    def _check_location(self, path: str, value: object) -> None:
-        """An input's source or an output's destination: an S3 URI, or a local path / file:// URI."""
-        if not self._check_str(path, value):
-            return
-        assert isinstance(value, str)
-        scheme = uri_scheme(value)
-        if scheme in ("s3", "https"):
-            if self._check_length(path, value, MAX_S3_URI_LENGTH) and not S3_URI_PATTERN.fullmatch(value):
-                self.add(path, f"{value!r} is not a valid S3 URI (s3://bucket/prefix)")
-        elif scheme == "file":
-            if not value.startswith(("file:///", "file://localhost/")):
-                self.add(path, f"{value!r} is not an absolute file:// URI (file:///path)")
-        elif scheme:
-            self.add(path, f"{value!r} is neither an S3 URI (s3://bucket/prefix) nor a local path")
-
-    def _check_local_path(self, path: str, value: object) -> None:
-        """A container LocalPath: the service's rules, plus one owner per path across inputs and outputs."""
-        if not self._check_str(path, value):
-            return
-        assert isinstance(value, str)
-        if not self._check_length(path, value, MAX_LOCAL_PATH_LENGTH):
-            return
-        if not value.startswith(PROCESSING_ROOT):
-            self.add(path, f"{value!r} must be an absolute path under {PROCESSING_ROOT}")
-            return
-        if ".." in value.split("/"):
-            self.add(path, f"{value!r} must not contain '..'")
-            return
-        key = posixpath.normpath(value)
-        owner = self._local_paths.setdefault(key, path)
-        if owner != path:
-            self.add(path, f"{value!r} is already used by {owner}")
-
-    def _check_names(self, kind: str, names: list[tuple[int, object]]) -> None:
-        seen: dict[str, int] = {}
-        field = f"{kind[:-1]}_name"
-        for i, name in names:
-            path = f"{kind}[{i}].{field}"
-            if not self._check_str(path, name):
-                continue
-            assert isinstance(name, str)
-            if name in seen:
-                self.add(path, f"{name!r} is already used by {kind}[{seen[name]}]")
-            else:
-                seen[name] = i
-
-    def _check_channels(self, kind: str, value: object, kind_type: type, extra: int) -> list[tuple[int, Any]]:
-        """The well-typed items of `inputs` or `outputs`, after checking the list and its length."""
-        if isinstance(value, str) or not isinstance(value, Sequence):
-            self.add(kind, f"expected a list of {kind_type.__name__}, got {_describe(value)}")
-            return []
-        if len(value) + extra > MAX_CHANNELS:
-            plus = " plus the code input" if extra else ""
-            self.add(kind, f"has {len(value)} {kind}{plus}; the service allows at most {MAX_CHANNELS}")
-        items: list[tuple[int, Any]] = []
-        for i, item in enumerate(value):
-            if isinstance(item, kind_type):
-                items.append((i, item))
-            else:
-                self.add(f"{kind}[{i}]", f"expected a {kind_type.__name__}, got {_describe(item)}")
-        return items
-
-    def _check_inputs(self, inputs: object, *, has_code: bool) -> None:
-        items: list[tuple[int, ProcessingInput]] = self._check_channels(
-            "inputs", inputs, ProcessingInput, 1 if has_code else 0
-        )
-        self._check_names("inputs", [(i, item.input_name) for i, item in items])
-        for i, item in items:
-            p = f"inputs[{i}]"
-            if has_code and item.input_name == CODE_INPUT_NAME:
-                self.add(
-                    f"{p}.input_name",
-                    f"{CODE_INPUT_NAME!r} is the name of the input code creates; rename this input or drop code",
-                )
-            self._check_location(f"{p}.source", item.source)
-            self._check_local_path(f"{p}.destination", item.destination)
-            self._check_choice(f"{p}.s3_data_type", item.s3_data_type, DATA_TYPES)
-            if item.s3_input_mode == "FastFile":
-                self.add(
-                    f"{p}.s3_input_mode",
-                    "'FastFile' is not supported for processing jobs: the service "
-                    "rejects it (the SDK docs list it); use File or Pipe",
-                )
-            else:
-                self._check_choice(f"{p}.s3_input_mode", item.s3_input_mode, INPUT_MODES)
-            self._check_choice(f"{p}.s3_data_distribution_type", item.s3_data_distribution_type, DISTRIBUTIONS)
-            if (
-                self._check_choice(f"{p}.s3_compression_type", item.s3_compression_type, COMPRESSIONS)
-                and item.s3_compression_type == "Gzip"
-                and item.s3_input_mode != "Pipe"
-            ):
-                self.add(
-                    f"{p}.s3_compression_type",
-                    f"'Gzip' needs s3_input_mode Pipe, not {item.s3_input_mode!r}: "
-                    "the service only gunzips while streaming",
-                )
-
-    def _check_outputs(self, outputs: object) -> None:
-        items: list[tuple[int, ProcessingOutput]] = self._check_channels("outputs", outputs, ProcessingOutput, 0)
-        self._check_names("outputs", [(i, item.output_name) for i, item in items])
-        for i, item in items:
-            p = f"outputs[{i}]"
-            self._check_local_path(f"{p}.source", item.source)
-            self._check_location(f"{p}.destination", item.destination)
-            self._check_choice(f"{p}.s3_upload_mode", item.s3_upload_mode, UPLOAD_MODES)
-
-    def _check_code(self, d: JobDefinition) -> None:
-        """ScriptProcessor style: `code` and `command` come together and replace `entrypoint`."""
-        if d.command is not None:
-            self._check_string_list("command", d.command, MAX_LIST_ITEMS - 1)
-            if d.entrypoint is not None:
-                self.add(
-                    "command", "conflicts with entrypoint: command + code make the entrypoint; set one or the other"
-                )
+        False when `code` is not a string: the request is then built without it.
+        """
+        entrypoint_max = shape_at("AppSpecification.ContainerEntrypoint").metadata["max"]
+        command: object = d.command
+        if isinstance(command, Sequence) and not isinstance(command, str):
+            if not 1 <= len(command) <= entrypoint_max - 1:
+                self.add("command", f"has {len(command)} items; the service allows 1 to {entrypoint_max - 1}")
+            if has_entrypoint:
+                self.add("command",
+                         "conflicts with entrypoint: command + code make the entrypoint; set one or the other")
             if d.code is None:
                 self.add("command", "needs code: the script file command runs")
-        if d.code is None or not self._check_str("code", d.code):
-            return
+        code: object = d.code
+        if code is None:
+            return True
+        if not isinstance(code, str):
+            self.add("code", f"expected a string, got {describe(code)}")
+            return False
         if d.command is None:
             self.add("code", "needs command, the program that runs it (e.g. [python3])")
-        self._check_location("code", d.code)
-        script = code_script_path(d.code)
+        if any(isinstance(i, ProcessingInput) and i.input_name == CODE_INPUT_NAME for i in d.inputs):
+            index = next(n for n, i in enumerate(d.inputs) if getattr(i, "input_name", None) == CODE_INPUT_NAME)
+            self.add(f"inputs[{index}].input_name",
+                     f"{CODE_INPUT_NAME!r} is the name of the input code creates; rename this input or drop code")
+        script = code_script_path(code)
+        item_max = shape_at("AppSpecification.ContainerEntrypoint[]").metadata["max"]
         if script.endswith("/"):
-            self.add("code", f"{d.code!r} must name a file, not a folder")
-        elif len(script) > MAX_ITEM_LENGTH:
-            self.add(
-                "code",
-                f"file name is too long: the entrypoint item {script!r} would exceed {MAX_ITEM_LENGTH} characters",
-            )
-
-
-def _describe(value: object) -> str:
-    """`int 5`, `str 'x'`, `None`: enough to see what went wrong without the type's module path."""
-    if value is None:
-        return "None"
-    return f"{type(value).__name__} {value!r}"
+            self.add("code", f"{code!r} must name a file, not a folder")
+        elif len(script) > item_max:
+            self.add("code",
+                     f"file name is too long: the entrypoint item {script!r} would exceed {item_max} characters")
+        return True

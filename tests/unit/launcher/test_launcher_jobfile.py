@@ -187,15 +187,15 @@ BAD = [
         """,
         "job.yaml:2: colour: unknown field; expected one of image_uri, role, instance_count, instance_type, "
         "entrypoint, arguments, env, volume_size_in_gb, max_runtime_in_seconds, job_name, base_job_name, inputs, "
-        "outputs, code, command",
+        "outputs, code, command, volume_kms_key, output_kms_key, network_config, tags, experiment_config",
         id="unknown-field",
     ),
     pytest.param(
         """
         image_uri: proc
-        volume_kms_key: alias/mine
+        wait: false
         """,
-        "job.yaml:2: volume_kms_key: is an SDK argument this kit does not support",
+        "job.yaml:2: wait: is an SDK argument this kit does not support: byoc run waits for the job",
         id="sdk-only-argument",
     ),
     pytest.param(
@@ -289,9 +289,7 @@ BAD = [
           - source: s3://bkt/raw/
             destination: /opt/ml/processing/input/raw
         """,
-        "2 problems in the job definition:\n"
-        "  job.yaml:1: image_uri: missing required field\n"
-        "  job.yaml:3: inputs[0].input_name: missing required field",
+        "job.yaml:1: image_uri: missing required field",
         id="missing-required",
     ),
     pytest.param(
@@ -338,9 +336,9 @@ BAD = [
           - {source: /opt/ml/processing/input/data, destination: s3://bkt/out/, output_name: out}
         """,
         "3 problems in the job definition:\n"
-        "  job.yaml:4: inputs[1].input_name: 'a' is already used by inputs[0]\n"
         "  job.yaml:4: inputs[1].destination: '/opt/ml/processing/input/data/' is already used by "
         "inputs[0].destination\n"
+        "  job.yaml:4: inputs[1].input_name: 'a' is already used by inputs[0]\n"
         "  job.yaml:6: outputs[0].source: '/opt/ml/processing/input/data' is already used by inputs[0].destination",
         id="local-path-clash",
     ),

@@ -79,7 +79,7 @@ def test_all_problems_are_reported_at_once_each_naming_its_field() -> None:
         "image_uri: must not be empty",
         "role: 'SageMakerRole' is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)",
         "instance_count: 0 is out of range: the service allows 1 to 100",
-        "instance_type: 'm5.xlarge' is not a SageMaker instance type (e.g. ml.m5.xlarge)",
+        "instance_type: 'm5.xlarge' is not a SageMaker Processing instance type (e.g. ml.m5.xlarge)",
         "entrypoint: has 0 items; the service allows 1 to 100",
         "env.1BAD: '1BAD' is not a valid variable name: use letters, digits and _, not starting with a digit",
         "env.OK: value is 257 characters long; the service allows at most 256",
@@ -87,9 +87,9 @@ def test_all_problems_are_reported_at_once_each_naming_its_field() -> None:
         "max_runtime_in_seconds: 777601 is out of range: the service allows 1 to 777600",
         "job_name: 'my_job' is not a valid job name: use letters, digits and hyphens, "
         "starting and ending with a letter or digit",
-        "inputs[0].input_name: must not be empty",
         "inputs[0].source: 'gs://bkt/raw' is neither an S3 URI (s3://bucket/prefix) nor a local path",
         "inputs[0].destination: '/opt/ml/input/data' must be an absolute path under /opt/ml/processing/",
+        "inputs[0].input_name: must not be empty",
         "inputs[0].s3_input_mode: 'FastFile' is not supported for processing jobs: the service rejects it "
         "(the SDK docs list it); use File or Pipe",
         "inputs[1].source: 's3:/bkt' is not a valid S3 URI (s3://bucket/prefix)",
@@ -180,7 +180,7 @@ def test_wrong_python_types_are_problems_not_crashes() -> None:
         "inputs[0]: expected a ProcessingInput, got dict {'source': 's3://b/k'}",
         "outputs: expected a list of ProcessingOutput, got ProcessingOutput "
         "ProcessingOutput(source='/opt/ml/processing/o', destination='s3://b/o', output_name='o', "
-        "s3_upload_mode='EndOfJob')",
+        "s3_upload_mode='EndOfJob', app_managed=False, feature_store_output=None)",
         "code: expected a string, got int 5",
     ]
 
