@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.definition import (
+    AthenaDatasetDefinition,
+    DatasetDefinition,
+    FeatureStoreOutput,
+    JobDefinition,
+    NetworkConfig,
+    ProcessingInput,
+    ProcessingOutput,
+)
 from launcher.errors import JobDefinitionError
 from launcher.jobfile import load_job_file, read_job_file
 from launcher.request import to_create_processing_job_request
@@ -445,3 +455,294 @@ def test_a_bad_override_is_not_blamed_on_the_file(write_job: WriteJob) -> None:
     assert str(caught.value) == (
         "instance_count: 101 is out of range: the service allows 1 to 100 (given as an override)"
     )
+
+
+SECURE = """
+image_uri: 123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest
+role: arn:aws:iam::123456789012:role/SageMakerRole
+instance_type: ml.r5.large
+volume_kms_key: arn:aws:kms:us-east-1:123456789012:key/volume
+output_kms_key: alias/outputs
+network_config:
+  enable_network_isolation: true
+  security_group_ids: [sg-0a1b]
+  subnets: [subnet-1, subnet-2]
+  encrypt_inter_container_traffic: true
+tags:
+  team: ml
+  cost-center: "4242"
+experiment_config:
+  ExperimentName: churn
+inputs:
+  - source: data/raw/
+    destination: /opt/ml/processing/input/raw
+  - input_name: orders
+    local_source: data/orders.csv
+    dataset_definition:
+      local_path: /opt/ml/processing/input/orders
+      athena_dataset_definition:
+        catalog: AwsDataCatalog
+        database: sales
+        query_string: SELECT * FROM orders
+        output_s3_uri: s3://bkt/athena/
+        output_format: PARQUET
+  - source: s3://bkt/app/
+    app_managed: true
+outputs:
+  - source: /opt/ml/processing/output
+    destination: s3://bkt/out/
+  - output_name: features
+    feature_store_output:
+      feature_group_name: orders-fg
+"""
+
+
+def test_a_job_file_with_vpc_kms_tags_and_datasets(write_job: WriteJob, tmp_path: Path) -> None:
+    job = load_job_file(write_job(SECURE))
+    assert job == JobDefinition(
+        image_uri="123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest",
+        role="arn:aws:iam::123456789012:role/SageMakerRole",
+        instance_type="ml.r5.large",
+        volume_kms_key="arn:aws:kms:us-east-1:123456789012:key/volume",
+        output_kms_key="alias/outputs",
+        network_config=NetworkConfig(True, ("sg-0a1b",), ("subnet-1", "subnet-2"), True),
+        tags={"team": "ml", "cost-center": "4242"},
+        experiment_config={"ExperimentName": "churn"},
+        inputs=(
+            ProcessingInput(f"{tmp_path}/data/raw/", "/opt/ml/processing/input/raw"),
+            ProcessingInput(input_name="orders", local_source=f"{tmp_path}/data/orders.csv",
+                            dataset_definition=DatasetDefinition(
+                                local_path="/opt/ml/processing/input/orders",
+                                athena_dataset_definition=AthenaDatasetDefinition(
+                                    "AwsDataCatalog", "sales", "SELECT * FROM orders", "s3://bkt/athena/",
+                                    output_format="PARQUET"))),
+            ProcessingInput("s3://bkt/app/", app_managed=True),
+        ),
+        outputs=(
+            ProcessingOutput("/opt/ml/processing/output", "s3://bkt/out/"),
+            ProcessingOutput(output_name="features", feature_store_output=FeatureStoreOutput("orders-fg")),
+        ),
+    )
+    request = to_create_processing_job_request(job, "secure")
+    assert [i["InputName"] for i in request["ProcessingInputs"]] == ["input-1", "orders", "input-3"]
+    assert [o["OutputName"] for o in request["ProcessingOutputConfig"]["Outputs"]] == ["output-1", "features"]
+    assert "local_source" not in json.dumps(request) and "orders.csv" not in json.dumps(request)
+    assert request["Tags"] == [{"Key": "team", "Value": "ml"}, {"Key": "cost-center", "Value": "4242"}]
+
+
+def test_tags_may_be_written_as_the_sdk_takes_them(write_job: WriteJob) -> None:
+    listed = load_job_file(write_job("image_uri: proc\ntags:\n  - {Key: team, Value: ml}\n  - Key: env\n"
+                                     "    Value: prod\n"))
+    assert dict(listed.tags) == {"team": "ml", "env": "prod"}
+    job_file = read_job_file("job.yaml")
+    assert (job_file.line_for("tags.team"), job_file.line_for("tags.env")) == (3, 4)
+
+
+BAD_NEW = [
+    pytest.param(
+        """
+        image_uri: proc
+        network_config:
+          subnet: [subnet-1]
+        """,
+        "job.yaml:3: network_config.subnet: unknown field; did you mean 'subnets'?",
+        id="network-typo",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        network_config:
+          enable_network_isolation: "true"
+          security_group_ids: [sg-1]
+          subnets:
+            - subnet-1
+            - subnet_2
+        """,
+        "job.yaml:3: network_config.enable_network_isolation: expected true or false, got a string 'true'",
+        id="boolean-quoted",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        network_config:
+          security_group_ids: [sg-1]
+          subnets:
+            - subnet-1
+            - subnet_2
+        """,
+        "job.yaml:6: network_config.subnets[1]: 'subnet_2' is not a subnet ID (letters, digits and hyphens, "
+        "e.g. subnet-0123456789abcdef0)",
+        id="subnet-pattern-line",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        tags:
+          - {Key: team, Value: ml}
+          - {Key: team, Value: data}
+          - {key: owner, value: me}
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:4: tags.team: appears twice (first at line 3)\n"
+        "  job.yaml:5: tags[2]: expected a mapping with Key and Value (or write tags as a mapping: {team: ml})",
+        id="tags-list",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        tags:
+          team: ml
+          cost center!: "1"
+        """,
+        "job.yaml:4: tags.cost center!: 'cost center!' is not a valid tag key: use letters, digits, spaces and "
+        "_ . : / = + - @",
+        id="tag-key-pattern",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - input_name: orders
+            dataset_definition:
+              local_path: /opt/ml/processing/input/orders
+              athena_dataset_definition:
+                catalog: AwsDataCatalog
+                database: sales
+                query_string: SELECT 1
+                output_s3_uri: s3://bkt/athena/
+        """,
+        "job.yaml:6: inputs[0].dataset_definition.athena_dataset_definition.output_format: missing required field",
+        id="athena-missing-format",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        outputs:
+          - output_name: features
+            feature_store_output: {feature_group: orders}
+        """,
+        "2 problems in the job definition:\n"
+        "  job.yaml:4: outputs[0].feature_store_output.feature_group: unknown field; did you mean "
+        "'feature_group_name'?\n"
+        "  job.yaml:4: outputs[0].feature_store_output.feature_group_name: missing required field",
+        id="feature-store-typo",
+    ),
+    pytest.param(
+        """
+        image_uri: proc
+        inputs:
+          - source: s3://bkt/a/
+            destination: /opt/ml/processing/input/a
+          - source: s3://bkt/b/
+            destination: /opt/ml/processing/input/b
+            input_name: input-1
+        """,
+        "job.yaml:7: inputs[1].input_name: 'input-1' is already used by inputs[0]",
+        id="sdk-name-taken",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_NEW)
+def test_bad_job_file_with_the_new_fields(write_job: WriteJob, text: str, message: str) -> None:
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(write_job(text))
+    assert str(caught.value) == message
+
+
+DESCRIBED: dict[str, Any] = {
+    "ProcessingInputs": [
+        {"InputName": "input-1", "AppManaged": False,
+         "S3Input": {"S3Uri": "s3://bkt/raw/", "LocalPath": "/opt/ml/processing/input", "S3DataType": "S3Prefix",
+                     "S3InputMode": "File", "S3DataDistributionType": "ShardedByS3Key", "S3CompressionType": "None"}},
+        {"InputName": "code", "AppManaged": False,
+         "S3Input": {"S3Uri": "s3://bkt/job/input/code/preprocess.py", "LocalPath": "/opt/ml/processing/input/code",
+                     "S3DataType": "S3Prefix", "S3InputMode": "File", "S3DataDistributionType": "FullyReplicated",
+                     "S3CompressionType": "None"}},
+    ],
+    "ProcessingOutputConfig": {"Outputs": [
+        {"OutputName": "train", "AppManaged": False,
+         "S3Output": {"S3Uri": "s3://bkt/out/train", "LocalPath": "/opt/ml/processing/train",
+                      "S3UploadMode": "EndOfJob"}},
+    ]},
+    "ProcessingJobName": "preprocess-2024-05-01-10-00-00-123",
+    "ProcessingResources": {"ClusterConfig": {"InstanceCount": 2, "InstanceType": "ml.m5.xlarge",
+                                              "VolumeSizeInGB": 30}},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+    "AppSpecification": {"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest",
+                         "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/preprocess.py"],
+                         "ContainerArguments": ["--train-test-split-ratio", "0.2"]},
+    "Environment": {"MODE": "full"},
+    "NetworkConfig": {"EnableInterContainerTrafficEncryption": False, "EnableNetworkIsolation": False},
+    "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
+    "ProcessingJobArn": "arn:aws:sagemaker:us-east-1:123456789012:processing-job/preprocess-2024-05-01-10-00-00-123",
+    "ProcessingJobStatus": "Failed",
+    "ExitMessage": "Traceback (most recent call last):\n  ...",
+    "FailureReason": "AlgorithmError: See job logs for more information",
+    "ProcessingEndTime": "2024-05-01T10:09:51.000000+00:00",
+    "ProcessingStartTime": "2024-05-01T10:04:12.000000+00:00",
+    "LastModifiedTime": "2024-05-01T10:09:51.312000+00:00",
+    "CreationTime": "2024-05-01T10:00:00.512000+00:00",
+}
+
+
+def test_a_job_file_may_be_the_request_as_describe_processing_job_prints_it(tmp_path: Path) -> None:
+    path = tmp_path / "failed.json"
+    path.write_text(json.dumps(DESCRIBED, indent=4), encoding="utf-8")
+    job_file = read_job_file(path)
+    request = {k: v for k, v in DESCRIBED.items() if not k.startswith(("Processing", "Exit", "Failure", "Last",
+                                                                         "Creation"))}
+    expected = {**request, "ProcessingInputs": DESCRIBED["ProcessingInputs"],
+                "ProcessingOutputConfig": DESCRIBED["ProcessingOutputConfig"],
+                "ProcessingResources": DESCRIBED["ProcessingResources"]}
+    assert to_create_processing_job_request(job_file.definition, DESCRIBED["ProcessingJobName"]) == {
+        **expected, "ProcessingJobName": DESCRIBED["ProcessingJobName"]}
+    assert job_file.notes == (
+        "ignored CreationTime, ExitMessage, FailureReason, LastModifiedTime, ProcessingEndTime, ProcessingJobArn, "
+        "ProcessingJobStatus, ProcessingStartTime: DescribeProcessingJob's, not part of the job",
+    )
+    assert load_job_file(path) == job_file.definition
+
+
+def test_a_request_job_file_names_json_paths_and_lines(tmp_path: Path) -> None:
+    described = json.loads(json.dumps(DESCRIBED))
+    described["ProcessingInputs"][0]["S3Input"]["LocalPath"] = "/opt/ml/input"
+    described["ProcessingResources"]["ClusterConfig"]["InstanceType"] = "ml.m5.xlarg"
+    described["Tags"] = [{"Key": "team", "Value": "ml"}, {"Key": "team", "Value": "data"}]
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps(described, indent="\t"), encoding="utf-8")
+    with pytest.raises(JobDefinitionError) as caught:
+        read_job_file(path)
+    assert [str(p).replace(f"{tmp_path}/", "") for p in caught.value.problems] == [
+        "job.json:8: ProcessingInputs[0].S3Input.LocalPath: '/opt/ml/input' must be an absolute path under "
+        "/opt/ml/processing/",
+        "job.json:45: ProcessingResources.ClusterConfig.InstanceType: 'ml.m5.xlarg' is not a SageMaker Processing "
+        "instance type (e.g. ml.m5.xlarge)",
+        "job.json:85: Tags[1].Key: 'team' appears twice (first at Tags[0]); tag keys are unique",
+    ]
+
+
+def test_a_request_job_file_in_yaml_with_local_paths(write_job: WriteJob, tmp_path: Path) -> None:
+    job = load_job_file(write_job("""
+        AppSpecification: {ImageUri: proc}
+        ProcessingResources:
+          ClusterConfig: {InstanceType: ml.m5.large, VolumeSizeInGB: 10}
+        ProcessingInputs:
+          - InputName: data
+            S3Input: {S3Uri: data/, LocalPath: /opt/ml/processing/input, S3DataType: S3Prefix}
+        ProcessingOutputConfig:
+          Outputs:
+            - OutputName: out
+              S3Output: {S3Uri: out, LocalPath: /opt/ml/processing/output, S3UploadMode: Continuous}
+    """))
+    assert job == JobDefinition(
+        "proc", instance_type="ml.m5.large", volume_size_in_gb=10,
+        inputs=(ProcessingInput(f"{tmp_path}/data/", "/opt/ml/processing/input", "data"),),
+        outputs=(ProcessingOutput("/opt/ml/processing/output", f"{tmp_path}/out", "out", "Continuous"),),
+    )
+
+
+def test_a_json_file_with_the_sdks_names_is_a_job_file(tmp_path: Path) -> None:
+    path = tmp_path / "job.json"
+    path.write_text(json.dumps({"image_uri": "proc", "instance_count": 2}), encoding="utf-8")
+    assert load_job_file(path) == JobDefinition("proc", instance_count=2)

@@ -1,15 +1,28 @@
-"""Definitions built in Python, checked against the service's limits (docs/processing-contract.md section 9)."""
+"""Definitions built in Python, checked against the service's limits as botocore's model states them."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import pytest
 
-from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.definition import (
+    MAX_JOB_NAME_LENGTH,
+    AthenaDatasetDefinition,
+    DatasetDefinition,
+    FeatureStoreOutput,
+    JobDefinition,
+    NetworkConfig,
+    ProcessingInput,
+    ProcessingOutput,
+    RedshiftDatasetDefinition,
+)
 from launcher.errors import JobDefinitionError, Problem
-from launcher.validation import find_problems, validate
+from launcher.request import to_create_processing_job_request
+from launcher.service_model import processing_instance_types, shape_at
+from launcher.validation import DefinitionPaths, find_problems, validate
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/proc:latest"
 ROLE = "arn:aws:iam::123456789012:role/service-role/SageMakerRole"
@@ -189,3 +202,165 @@ def test_problems_carry_no_file_for_python_definitions() -> None:
     assert find_problems(dataclasses.replace(GOOD, instance_count=0)) == [
         Problem("instance_count", "0 is out of range: the service allows 1 to 100")
     ]
+
+
+ATHENA = AthenaDatasetDefinition("AwsDataCatalog", "sales", "SELECT 1", "s3://bkt/athena/", output_format="PARQUET")
+QUERY = ProcessingInput(input_name="query", local_source="data/orders.csv", dataset_definition=DatasetDefinition(
+    local_path="/opt/ml/processing/input/query", athena_dataset_definition=ATHENA))
+FEATURES = ProcessingOutput(output_name="features", feature_store_output=FeatureStoreOutput("orders-fg"))
+VPC = NetworkConfig(True, ("sg-1", "sg-2", "sg-3", "sg-4", "sg-5"), tuple(f"subnet-{i}" for i in range(16)), True)
+SECURE = dataclasses.replace(
+    GOOD,
+    code=None,
+    command=None,
+    inputs=(RAW, QUERY, ProcessingInput("s3://bkt/app/", input_name="app", app_managed=True)),
+    outputs=(CLEAN, FEATURES, ProcessingOutput(destination="s3://bkt/app-out/", app_managed=True)),
+    volume_kms_key="arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    output_kms_key="alias/outputs",
+    network_config=VPC,
+    tags={f"key-{i}": "value with spaces: é" for i in range(50)},
+    experiment_config={"ExperimentName": "churn", "TrialName": "churn-1", "TrialComponentDisplayName": "a",
+                       "RunName": "b"},
+)
+
+
+def test_vpc_kms_tags_datasets_and_feature_store_at_their_limits_are_valid() -> None:
+    validate(SECURE)
+    validate(JobDefinition(IMAGE, network_config=NetworkConfig()))
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"network_config": dataclasses.replace(VPC, subnets=(*(VPC.subnets or ()), "subnet-16"))},
+         "network_config.subnets: has 17 items; the service allows 1 to 16"),
+        ({"network_config": dataclasses.replace(VPC, subnets=("subnet-1", "subnet-2", "subnet-3", "subnet_4"))},
+         "network_config.subnets[3]: 'subnet_4' is not a subnet ID (letters, digits and hyphens, "
+         "e.g. subnet-0123456789abcdef0)"),
+        ({"network_config": dataclasses.replace(VPC, security_group_ids=(*(VPC.security_group_ids or ()), "sg-6"))},
+         "network_config.security_group_ids: has 6 items; the service allows 1 to 5"),
+        ({"network_config": NetworkConfig(subnets=("subnet-1",))},
+         "network_config.security_group_ids: missing required field"),
+        ({"network_config": NetworkConfig(enable_network_isolation="yes")},  # type: ignore[arg-type]
+         "network_config.enable_network_isolation: expected a boolean, got str 'yes'"),
+        ({"network_config": NetworkConfig(subnets="subnet-1")},  # type: ignore[arg-type]
+         "network_config.subnets: expected a list of strings, got str 'subnet-1'"),
+        ({"network_config": {"subnets": ["subnet-1"]}},
+         "network_config: expected a NetworkConfig, got dict {'subnets': ['subnet-1']}"),
+        ({"volume_kms_key": "alias mine"},
+         "volume_kms_key: 'alias mine' is not a KMS key ID, ARN or alias (letters, digits and : / _ -)"),
+        ({"output_kms_key": "k" * 2049}, "output_kms_key: is 2049 characters long; the service allows at most 2048"),
+        ({"tags": {f"k{i}": "v" for i in range(51)}}, "tags: has 51 items; the service allows at most 50"),
+        ({"tags": {"cost!": "1"}},
+         "tags.cost!: 'cost!' is not a valid tag key: use letters, digits, spaces and _ . : / = + - @"),
+        ({"tags": {"team": "ml", "owner": "x" * 257}},
+         "tags.owner: value is 257 characters long; the service allows at most 256"),
+        ({"tags": {"": "x"}}, "tags.: must not be empty"),
+        ({"tags": [{"Key": "team", "Value": "ml"}]},
+         "tags: expected a mapping of tag keys to values, got list [{'Key': 'team', 'Value': 'ml'}]"),
+        ({"experiment_config": {"Experiment": "churn"}},
+         "experiment_config.Experiment: unknown field; did you mean 'ExperimentName'?"),
+        ({"experiment_config": {"ExperimentName": "churn_2"}},
+         "experiment_config.ExperimentName: 'churn_2' is not a valid experiment entity name: use letters, digits "
+         "and hyphens, starting and ending with a letter or digit"),
+        ({"instance_type": "ml.p4d.24xlarge"},
+         "instance_type: 'ml.p4d.24xlarge' is not a SageMaker Processing instance type (e.g. ml.r5d.24xlarge)"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            local_path="/opt/ml/processing/input/query")),)},
+         "inputs[0].dataset_definition: needs one of athena_dataset_definition or redshift_dataset_definition"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            local_path="/opt/ml/processing/input/query", athena_dataset_definition=ATHENA,
+            redshift_dataset_definition=RedshiftDatasetDefinition("c", "d", "u", "q", ROLE, "s3://b/", None,
+                                                                  "CSV"))),)},
+         "inputs[0].dataset_definition: has both athena_dataset_definition and redshift_dataset_definition; give one"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            local_path="/opt/ml/processing/input/query",
+            athena_dataset_definition=dataclasses.replace(ATHENA, output_format=None))),)},
+         "inputs[0].dataset_definition.athena_dataset_definition.output_format: missing required field"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            local_path="/opt/ml/processing/input/query",
+            athena_dataset_definition=dataclasses.replace(ATHENA, output_format="CSV"))),)},
+         "inputs[0].dataset_definition.athena_dataset_definition.output_format: 'CSV' is not one of PARQUET, ORC, "
+         "AVRO, JSON, TEXTFILE"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            "All", athena_dataset_definition=ATHENA, local_path="/opt/ml/processing/input/query")),)},
+         "inputs[0].dataset_definition.data_distribution_type: 'All' is not one of ShardedByS3Key, FullyReplicated"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            athena_dataset_definition=ATHENA)),)},
+         "inputs[0].dataset_definition.local_path: missing required field"),
+        ({"inputs": (RAW, dataclasses.replace(QUERY, dataset_definition=DatasetDefinition(
+            local_path="/opt/ml/processing/input/raw/", athena_dataset_definition=ATHENA)))},
+         "inputs[1].dataset_definition.local_path: '/opt/ml/processing/input/raw/' is already used by "
+         "inputs[0].destination"),
+        ({"inputs": (dataclasses.replace(QUERY, dataset_definition={"local_path": "/opt/ml/processing/q"}),)},  # type: ignore[arg-type]
+         "inputs[0].dataset_definition: expected a DatasetDefinition, got dict {'local_path': '/opt/ml/processing/q'}"),
+        ({"inputs": (dataclasses.replace(RAW, local_source="data/raw"),)},
+         "inputs[0].local_source: is only for a dataset_definition input (the stand-in for its query's result); "
+         "this input reads source"),
+        ({"inputs": (dataclasses.replace(QUERY, local_source="gs://bkt/orders"),)},
+         "inputs[0].local_source: 'gs://bkt/orders' is neither an S3 URI (s3://bucket/prefix) nor a local path"),
+        ({"inputs": (ProcessingInput(destination="/opt/ml/processing/input/x"),)},
+         "inputs[0].source: missing required field"),
+        ({"inputs": (ProcessingInput(source="s3://bkt/x"),)}, "inputs[0].destination: missing required field"),
+        ({"inputs": (dataclasses.replace(RAW, app_managed="yes"),)},  # type: ignore[arg-type]
+         "inputs[0].app_managed: expected a boolean, got str 'yes'"),
+        ({"inputs": (dataclasses.replace(RAW, input_name=None), dataclasses.replace(
+            RAW, input_name="input-1", destination="/opt/ml/processing/input/other"))},
+         "inputs[1].input_name: 'input-1' is already used by inputs[0]"),
+        ({"outputs": (ProcessingOutput(destination="s3://bkt/out/"),)}, "outputs[0].source: missing required field"),
+        ({"outputs": (ProcessingOutput(source="/opt/ml/processing/output/x"),)},
+         "outputs[0].destination: missing required field"),
+        ({"outputs": (dataclasses.replace(FEATURES, feature_store_output=FeatureStoreOutput("orders fg")),)},
+         "outputs[0].feature_store_output.feature_group_name: 'orders fg' is not a valid feature group name: use "
+         "letters, digits, _ and -, starting and ending with a letter or digit"),
+        ({"outputs": (dataclasses.replace(FEATURES, feature_store_output="orders-fg"),)},  # type: ignore[arg-type]
+         "outputs[0].feature_store_output: expected a FeatureStoreOutput, got str 'orders-fg'"),
+        ({"code": "s3://bkt/src/" + "x" * 300 + ".py"},
+         "code: file name is too long: the entrypoint item '/opt/ml/processing/input/code/" + "x" * 300
+         + ".py' would exceed 256 characters"),
+        ({"command": ("python3", "x" * 257)}, "command[1]: is 257 characters long; the service allows at most 256"),
+    ],
+)
+def test_one_problem_with_the_new_fields(changes: dict[str, Any], expected: str) -> None:
+    base = dataclasses.replace(GOOD, inputs=(RAW,), outputs=(CLEAN,))
+    assert problems(dataclasses.replace(base, **changes)) == [expected]
+
+
+def test_every_field_of_the_request_is_named_in_the_sdks_words() -> None:
+    """Each API path of a full request is shown as a definition field: no API name leaks out."""
+    job = dataclasses.replace(SECURE, code="run.py", command=("python3",), tags={"team": "ml"})
+    request = to_create_processing_job_request(job, "named")
+    normalized = job.normalized()
+    paths = DefinitionPaths(normalized, len(job.inputs), 1)
+
+    def leaves(value: object, path: str) -> list[str]:
+        if isinstance(value, dict):
+            return [path] + [p for k, v in value.items() for p in leaves(v, f"{path}.{k}" if path else k)]
+        if isinstance(value, list):
+            return [path] + [p for i, v in enumerate(value) for p in leaves(v, f"{path}[{i}]")]
+        return [path]
+
+    shown = {path: paths.show(path) for path in leaves(request, "") if path}
+    leaked = {path: name for path, name in shown.items()
+              if re.search(r"(^|\.)[A-Z]", name) and not name.startswith(("env.", "experiment_config."))
+              and not path.endswith(("S3Input", "S3Output", "VpcConfig"))
+              and path not in ("ProcessingResources", "ProcessingResources.ClusterConfig", "AppSpecification",
+                               "StoppingCondition", "ProcessingOutputConfig")}
+    assert leaked == {}
+    assert shown["ProcessingInputs[3].S3Input.S3Uri"] == "code"
+    assert shown["AppSpecification.ContainerEntrypoint[1]"] == "code"
+    assert shown["ProcessingInputs[1].DatasetDefinition.AthenaDatasetDefinition.QueryString"] == (
+        "inputs[1].dataset_definition.athena_dataset_definition.query_string")
+    assert shown["NetworkConfig.VpcConfig.Subnets[3]"] == "network_config.subnets[3]"
+    assert shown["Tags[0].Value"] == "tags.team"
+
+
+def test_every_processing_instance_type_of_the_model_is_accepted() -> None:
+    types = processing_instance_types()
+    assert "ml.m5.xlarge" in types and len(types) > 100
+    assert all(find_problems(JobDefinition(IMAGE, instance_type=t)) == [] for t in types)
+
+
+def test_the_job_name_limits_match_the_model() -> None:
+    """definition.py names jobs without loading the model; its limit must be the model's."""
+    assert shape_at("ProcessingJobName").metadata["max"] == MAX_JOB_NAME_LENGTH
