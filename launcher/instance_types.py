@@ -1,0 +1,258 @@
+"""The size of every SageMaker Processing instance type: what a job sized for it gets on SageMaker.
+
+The local backend reads it to give each container the CPU and memory of the instance it stands for,
+so a job that would run out of memory on an ml.m5.xlarge does so on a laptop too. SageMaker runs a
+processing job on the EC2 instance of the same name without the `ml.` prefix, so the numbers are
+AWS's published EC2 specifications (vCPUs, memory in GiB, GPUs):
+    https://aws.amazon.com/sagemaker/pricing/ (instance types of SageMaker Processing)
+    https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html (general purpose: t3, m*)
+    https://docs.aws.amazon.com/ec2/latest/instancetypes/co.html (compute optimized: c*)
+    https://docs.aws.amazon.com/ec2/latest/instancetypes/mo.html (memory optimized: r*)
+    https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html (accelerated computing: g*, p*)
+The tests check that every type of botocore's ProcessingInstanceType enum has a row, so a boto3
+upgrade that brings new types fails there until they are added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceType:
+    """One processing instance type: its vCPUs, memory (GiB) and NVIDIA GPUs."""
+
+    name: str
+    vcpus: int
+    memory_gib: float
+    gpus: int = 0
+
+
+_ROWS: tuple[tuple[str, int, float, int], ...] = (
+    # name, vCPUs, memory (GiB), GPUs; in the order of botocore's ProcessingInstanceType enum.
+    ("ml.t3.medium", 2, 4, 0),
+    ("ml.t3.large", 2, 8, 0),
+    ("ml.t3.xlarge", 4, 16, 0),
+    ("ml.t3.2xlarge", 8, 32, 0),
+    ("ml.m4.xlarge", 4, 16, 0),
+    ("ml.m4.2xlarge", 8, 32, 0),
+    ("ml.m4.4xlarge", 16, 64, 0),
+    ("ml.m4.10xlarge", 40, 160, 0),
+    ("ml.m4.16xlarge", 64, 256, 0),
+    ("ml.c4.xlarge", 4, 7.5, 0),
+    ("ml.c4.2xlarge", 8, 15, 0),
+    ("ml.c4.4xlarge", 16, 30, 0),
+    ("ml.c4.8xlarge", 36, 60, 0),
+    ("ml.p2.xlarge", 4, 61, 1),
+    ("ml.p2.8xlarge", 32, 488, 8),
+    ("ml.p2.16xlarge", 64, 732, 16),
+    ("ml.p3.2xlarge", 8, 61, 1),
+    ("ml.p3.8xlarge", 32, 244, 4),
+    ("ml.p3.16xlarge", 64, 488, 8),
+    ("ml.c5.xlarge", 4, 8, 0),
+    ("ml.c5.2xlarge", 8, 16, 0),
+    ("ml.c5.4xlarge", 16, 32, 0),
+    ("ml.c5.9xlarge", 36, 72, 0),
+    ("ml.c5.18xlarge", 72, 144, 0),
+    ("ml.m5.large", 2, 8, 0),
+    ("ml.m5.xlarge", 4, 16, 0),
+    ("ml.m5.2xlarge", 8, 32, 0),
+    ("ml.m5.4xlarge", 16, 64, 0),
+    ("ml.m5.12xlarge", 48, 192, 0),
+    ("ml.m5.24xlarge", 96, 384, 0),
+    ("ml.r5.large", 2, 16, 0),
+    ("ml.r5.xlarge", 4, 32, 0),
+    ("ml.r5.2xlarge", 8, 64, 0),
+    ("ml.r5.4xlarge", 16, 128, 0),
+    ("ml.r5.8xlarge", 32, 256, 0),
+    ("ml.r5.12xlarge", 48, 384, 0),
+    ("ml.r5.16xlarge", 64, 512, 0),
+    ("ml.r5.24xlarge", 96, 768, 0),
+    ("ml.g4dn.xlarge", 4, 16, 1),
+    ("ml.g4dn.2xlarge", 8, 32, 1),
+    ("ml.g4dn.4xlarge", 16, 64, 1),
+    ("ml.g4dn.8xlarge", 32, 128, 1),
+    ("ml.g4dn.12xlarge", 48, 192, 4),
+    ("ml.g4dn.16xlarge", 64, 256, 1),
+    ("ml.g5.xlarge", 4, 16, 1),
+    ("ml.g5.2xlarge", 8, 32, 1),
+    ("ml.g5.4xlarge", 16, 64, 1),
+    ("ml.g5.8xlarge", 32, 128, 1),
+    ("ml.g5.16xlarge", 64, 256, 1),
+    ("ml.g5.12xlarge", 48, 192, 4),
+    ("ml.g5.24xlarge", 96, 384, 4),
+    ("ml.g5.48xlarge", 192, 768, 8),
+    ("ml.r5d.large", 2, 16, 0),
+    ("ml.r5d.xlarge", 4, 32, 0),
+    ("ml.r5d.2xlarge", 8, 64, 0),
+    ("ml.r5d.4xlarge", 16, 128, 0),
+    ("ml.r5d.8xlarge", 32, 256, 0),
+    ("ml.r5d.12xlarge", 48, 384, 0),
+    ("ml.r5d.16xlarge", 64, 512, 0),
+    ("ml.r5d.24xlarge", 96, 768, 0),
+    ("ml.g6.xlarge", 4, 16, 1),
+    ("ml.g6.2xlarge", 8, 32, 1),
+    ("ml.g6.4xlarge", 16, 64, 1),
+    ("ml.g6.8xlarge", 32, 128, 1),
+    ("ml.g6.12xlarge", 48, 192, 4),
+    ("ml.g6.16xlarge", 64, 256, 1),
+    ("ml.g6.24xlarge", 96, 384, 4),
+    ("ml.g6.48xlarge", 192, 768, 8),
+    ("ml.g6e.xlarge", 4, 32, 1),
+    ("ml.g6e.2xlarge", 8, 64, 1),
+    ("ml.g6e.4xlarge", 16, 128, 1),
+    ("ml.g6e.8xlarge", 32, 256, 1),
+    ("ml.g6e.12xlarge", 48, 384, 4),
+    ("ml.g6e.16xlarge", 64, 512, 1),
+    ("ml.g6e.24xlarge", 96, 768, 4),
+    ("ml.g6e.48xlarge", 192, 1536, 8),
+    ("ml.m6i.large", 2, 8, 0),
+    ("ml.m6i.xlarge", 4, 16, 0),
+    ("ml.m6i.2xlarge", 8, 32, 0),
+    ("ml.m6i.4xlarge", 16, 64, 0),
+    ("ml.m6i.8xlarge", 32, 128, 0),
+    ("ml.m6i.12xlarge", 48, 192, 0),
+    ("ml.m6i.16xlarge", 64, 256, 0),
+    ("ml.m6i.24xlarge", 96, 384, 0),
+    ("ml.m6i.32xlarge", 128, 512, 0),
+    ("ml.c6i.xlarge", 4, 8, 0),
+    ("ml.c6i.2xlarge", 8, 16, 0),
+    ("ml.c6i.4xlarge", 16, 32, 0),
+    ("ml.c6i.8xlarge", 32, 64, 0),
+    ("ml.c6i.12xlarge", 48, 96, 0),
+    ("ml.c6i.16xlarge", 64, 128, 0),
+    ("ml.c6i.24xlarge", 96, 192, 0),
+    ("ml.c6i.32xlarge", 128, 256, 0),
+    ("ml.m7i.large", 2, 8, 0),
+    ("ml.m7i.xlarge", 4, 16, 0),
+    ("ml.m7i.2xlarge", 8, 32, 0),
+    ("ml.m7i.4xlarge", 16, 64, 0),
+    ("ml.m7i.8xlarge", 32, 128, 0),
+    ("ml.m7i.12xlarge", 48, 192, 0),
+    ("ml.m7i.16xlarge", 64, 256, 0),
+    ("ml.m7i.24xlarge", 96, 384, 0),
+    ("ml.m7i.48xlarge", 192, 768, 0),
+    ("ml.c7i.large", 2, 4, 0),
+    ("ml.c7i.xlarge", 4, 8, 0),
+    ("ml.c7i.2xlarge", 8, 16, 0),
+    ("ml.c7i.4xlarge", 16, 32, 0),
+    ("ml.c7i.8xlarge", 32, 64, 0),
+    ("ml.c7i.12xlarge", 48, 96, 0),
+    ("ml.c7i.16xlarge", 64, 128, 0),
+    ("ml.c7i.24xlarge", 96, 192, 0),
+    ("ml.c7i.48xlarge", 192, 384, 0),
+    ("ml.r7i.large", 2, 16, 0),
+    ("ml.r7i.xlarge", 4, 32, 0),
+    ("ml.r7i.2xlarge", 8, 64, 0),
+    ("ml.r7i.4xlarge", 16, 128, 0),
+    ("ml.r7i.8xlarge", 32, 256, 0),
+    ("ml.r7i.12xlarge", 48, 384, 0),
+    ("ml.r7i.16xlarge", 64, 512, 0),
+    ("ml.r7i.24xlarge", 96, 768, 0),
+    ("ml.r7i.48xlarge", 192, 1536, 0),
+    ("ml.p5.4xlarge", 16, 256, 1),
+    ("ml.g7e.2xlarge", 8, 64, 1),
+    ("ml.g7e.4xlarge", 16, 128, 1),
+    ("ml.g7e.8xlarge", 32, 256, 1),
+    ("ml.g7e.12xlarge", 48, 512, 2),
+    ("ml.g7e.24xlarge", 96, 1024, 4),
+    ("ml.g7e.48xlarge", 192, 2048, 8),
+    ("ml.g7.2xlarge", 8, 32, 1),
+    ("ml.g7.4xlarge", 16, 64, 1),
+    ("ml.g7.8xlarge", 32, 128, 1),
+    ("ml.g7.12xlarge", 48, 192, 2),
+    ("ml.g7.24xlarge", 96, 384, 4),
+    ("ml.g7.48xlarge", 192, 768, 8),
+    ("ml.r6i.large", 2, 16, 0),
+    ("ml.r6i.xlarge", 4, 32, 0),
+    ("ml.r6i.2xlarge", 8, 64, 0),
+    ("ml.r6i.4xlarge", 16, 128, 0),
+    ("ml.r6i.8xlarge", 32, 256, 0),
+    ("ml.r6i.12xlarge", 48, 384, 0),
+    ("ml.r6i.16xlarge", 64, 512, 0),
+    ("ml.r6i.24xlarge", 96, 768, 0),
+    ("ml.r6i.32xlarge", 128, 1024, 0),
+    ("ml.m8i.large", 2, 8, 0),
+    ("ml.m8i.xlarge", 4, 16, 0),
+    ("ml.m8i.2xlarge", 8, 32, 0),
+    ("ml.m8i.4xlarge", 16, 64, 0),
+    ("ml.m8i.8xlarge", 32, 128, 0),
+    ("ml.m8i.12xlarge", 48, 192, 0),
+    ("ml.m8i.16xlarge", 64, 256, 0),
+    ("ml.m8i.24xlarge", 96, 384, 0),
+    ("ml.m8i.32xlarge", 128, 512, 0),
+    ("ml.m8i.48xlarge", 192, 768, 0),
+    ("ml.m8i.96xlarge", 384, 1536, 0),
+    ("ml.c8i.xlarge", 4, 8, 0),
+    ("ml.c8i.2xlarge", 8, 16, 0),
+    ("ml.c8i.4xlarge", 16, 32, 0),
+    ("ml.c8i.8xlarge", 32, 64, 0),
+    ("ml.c8i.12xlarge", 48, 96, 0),
+    ("ml.c8i.16xlarge", 64, 128, 0),
+    ("ml.c8i.24xlarge", 96, 192, 0),
+    ("ml.c8i.32xlarge", 128, 256, 0),
+    ("ml.c8i.48xlarge", 192, 384, 0),
+    ("ml.c8i.96xlarge", 384, 768, 0),
+    ("ml.r8i.large", 2, 16, 0),
+    ("ml.r8i.xlarge", 4, 32, 0),
+    ("ml.r8i.2xlarge", 8, 64, 0),
+    ("ml.r8i.4xlarge", 16, 128, 0),
+    ("ml.r8i.8xlarge", 32, 256, 0),
+    ("ml.r8i.12xlarge", 48, 384, 0),
+    ("ml.r8i.16xlarge", 64, 512, 0),
+    ("ml.r8i.24xlarge", 96, 768, 0),
+    ("ml.r8i.32xlarge", 128, 1024, 0),
+    ("ml.r8i.48xlarge", 192, 1536, 0),
+    ("ml.r8i.96xlarge", 384, 3072, 0),
+    ("ml.m7i-flex.large", 2, 8, 0),
+    ("ml.m7i-flex.xlarge", 4, 16, 0),
+    ("ml.m7i-flex.2xlarge", 8, 32, 0),
+    ("ml.m7i-flex.4xlarge", 16, 64, 0),
+    ("ml.m7i-flex.8xlarge", 32, 128, 0),
+    ("ml.m7i-flex.12xlarge", 48, 192, 0),
+    ("ml.m7i-flex.16xlarge", 64, 256, 0),
+    ("ml.c7i-flex.xlarge", 4, 8, 0),
+    ("ml.c7i-flex.2xlarge", 8, 16, 0),
+    ("ml.c7i-flex.4xlarge", 16, 32, 0),
+    ("ml.c7i-flex.8xlarge", 32, 64, 0),
+    ("ml.c7i-flex.12xlarge", 48, 96, 0),
+    ("ml.c7i-flex.16xlarge", 64, 128, 0),
+    ("ml.m8i-flex.large", 2, 8, 0),
+    ("ml.m8i-flex.xlarge", 4, 16, 0),
+    ("ml.m8i-flex.2xlarge", 8, 32, 0),
+    ("ml.m8i-flex.4xlarge", 16, 64, 0),
+    ("ml.m8i-flex.8xlarge", 32, 128, 0),
+    ("ml.m8i-flex.12xlarge", 48, 192, 0),
+    ("ml.m8i-flex.16xlarge", 64, 256, 0),
+    ("ml.c8i-flex.xlarge", 4, 8, 0),
+    ("ml.c8i-flex.2xlarge", 8, 16, 0),
+    ("ml.c8i-flex.4xlarge", 16, 32, 0),
+    ("ml.c8i-flex.8xlarge", 32, 64, 0),
+    ("ml.c8i-flex.12xlarge", 48, 96, 0),
+    ("ml.c8i-flex.16xlarge", 64, 128, 0),
+    ("ml.r8i-flex.large", 2, 16, 0),
+    ("ml.r8i-flex.xlarge", 4, 32, 0),
+    ("ml.r8i-flex.2xlarge", 8, 64, 0),
+    ("ml.r8i-flex.4xlarge", 16, 128, 0),
+    ("ml.r8i-flex.8xlarge", 32, 256, 0),
+    ("ml.r8i-flex.12xlarge", 48, 384, 0),
+    ("ml.r8i-flex.16xlarge", 64, 512, 0),
+)
+INSTANCE_TYPES: Mapping[str, InstanceType] = MappingProxyType(
+    {name: InstanceType(name, vcpus, memory, gpus) for name, vcpus, memory, gpus in _ROWS}
+)
+
+
+def instance_type(name: str) -> InstanceType:
+    """The size of a processing instance type; LookupError naming the type if it is not one.
+
+    Validation refuses unknown types first (against the service's own list), so a LookupError
+    here means the table lags behind botocore's model.
+    """
+    try:
+        return INSTANCE_TYPES[name]
+    except KeyError:
+        raise LookupError(f"{name!r} is not in the table of processing instance types "
+                          "(launcher/instance_types.py)") from None
