@@ -2,8 +2,10 @@
 
 The service's limits (types, required members, lengths, ranges, patterns, enums such as the
 processing instance types) are read from the model that ships with boto3, so they follow the API
-as boto3 is upgraded instead of being copied by hand. botocore is imported and the model (a few MB
-of JSON) parsed on first use only, once per process: `byoc --help` never pays for it.
+as boto3 is upgraded instead of being copied by hand. The model (2.6 MB of JSON) is read on first
+use only, once per process, from where botocore's own loader finds it; botocore itself is not
+imported: its import (urllib3 and the rest) costs more than reading the model, and validation runs
+before every job. `Shape` offers the part of `botocore.model.Shape`'s interface the checker uses.
 
 The model's patterns are written for Java's regex engine; `python_pattern` translates the few
 constructs Python's `re` lacks (`\\p{L}`-style classes, surrogate-pair ranges). A pattern it cannot
@@ -15,6 +17,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import gzip
+import importlib.util
+import json
+import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,26 +61,85 @@ _UNICODE_CLASSES = {
 }
 
 
+class Shape:
+    """One shape of the model, with `botocore.model.Shape`'s names: `type_name`, `metadata` (min,
+    max, pattern), `enum`, `members` and `required_members` (structures), `member` (lists), `key`
+    and `value` (maps)."""
+
+    def __init__(self, name: str, shapes: Mapping[str, Any]) -> None:
+        self.name = name
+        self._shapes = shapes
+        self._spec: Mapping[str, Any] = shapes[name]
+        self.type_name: str = self._spec["type"]
+        self.metadata: dict[str, Any] = {k: self._spec[k] for k in ("min", "max", "pattern") if k in self._spec}
+        self.enum: list[str] = list(self._spec.get("enum", ()))
+        self.required_members: list[str] = list(self._spec.get("required", ()))
+
+    @functools.cached_property
+    def members(self) -> dict[str, Shape]:
+        return {name: Shape(ref["shape"], self._shapes) for name, ref in self._spec.get("members", {}).items()}
+
+    @functools.cached_property
+    def member(self) -> Shape:
+        return self._ref("member")
+
+    @functools.cached_property
+    def key(self) -> Shape:
+        return self._ref("key")
+
+    @functools.cached_property
+    def value(self) -> Shape:
+        return self._ref("value")
+
+    def _ref(self, role: str) -> Shape:
+        """A list's or map's part; AttributeError on any other shape, as botocore's shapes do."""
+        if role not in self._spec:
+            raise AttributeError(f"{self.type_name} shape {self.name} has no {role}")
+        return Shape(self._spec[role]["shape"], self._shapes)
+
+
 @functools.cache
-def sagemaker_model() -> Any:
-    """The `botocore.model.ServiceModel` of SageMaker, loaded from the data boto3 ships with, once.
-
-    Loaded with botocore's own loader (the one `Session.get_service_model` uses, honouring
-    AWS_DATA_PATH), without building a Session: that import alone costs more than the model.
-    """
-    import botocore.loaders
-    import botocore.model
-
-    loader = botocore.loaders.create_loader()
-    return botocore.model.ServiceModel(loader.load_service_model("sagemaker", "service-2"), "sagemaker")
+def sagemaker_model() -> Mapping[str, Any]:
+    """SageMaker's service model (`service-2.json`) as botocore ships it, read once per process."""
+    path = model_path()
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as stream:
+        model: Mapping[str, Any] = json.load(stream)
+    return model
 
 
-def request_shape() -> Any:
+def model_path() -> str:
+    """The file botocore's loader reads for SageMaker: the newest API version found in AWS_DATA_PATH,
+    ~/.aws/models or botocore's own data folder, from the first of them that holds it."""
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("botocore is not installed; it comes with boto3, a dependency of this kit")
+    extra = [os.path.expanduser(os.path.expandvars(p)) for p in os.environ.get("AWS_DATA_PATH", "").split(os.pathsep)]
+    roots = [*filter(None, extra), os.path.expanduser("~/.aws/models"),
+             os.path.join(next(iter(spec.submodule_search_locations)), "data")]
+    folders = [os.path.join(root, "sagemaker") for root in roots]
+    versions = sorted({v for folder in folders if os.path.isdir(folder) for v in os.listdir(folder)})
+    for version in reversed(versions):
+        for root in roots:
+            for name in ("service-2.json", "service-2.json.gz"):
+                path = os.path.join(root, "sagemaker", version, name)
+                if os.path.isfile(path):
+                    return path
+    raise FileNotFoundError(f"botocore's SageMaker service model is not in {', '.join(roots)}")
+
+
+@functools.cache
+def _operation_shape(operation: str, role: str) -> Shape:
+    """An operation's input or output shape; built once, its members as they are first walked."""
+    model = sagemaker_model()
+    return Shape(model["operations"][operation][role]["shape"], model["shapes"])
+
+
+def request_shape() -> Shape:
     """The input shape of CreateProcessingJob."""
-    return sagemaker_model().operation_model(OPERATION).input_shape
+    return _operation_shape(OPERATION, "input")
 
 
-def shape_at(path: str) -> Any:
+def shape_at(path: str) -> Shape:
     """The shape at an API path below CreateProcessingJob's input, e.g. `ProcessingInputs[].S3Input.S3Uri`
     (`[]` for a list's items, `.key` and `.value` for a map's)."""
     shape = request_shape()
@@ -95,7 +160,7 @@ def processing_instance_types() -> tuple[str, ...]:
 
 def describe_only_keys() -> frozenset[str]:
     """Top-level keys DescribeProcessingJob returns that CreateProcessingJob does not take (status, times, ARN)."""
-    described = sagemaker_model().operation_model("DescribeProcessingJob").output_shape.members
+    described = _operation_shape("DescribeProcessingJob", "output").members
     return frozenset(described) - frozenset(request_shape().members)
 
 
@@ -186,7 +251,7 @@ class ShapeChecker:
         """Record a problem at an API path; `problems` keeps the API path beside the shown one."""
         self.problems.append((path, Problem(self.paths.show(path), message)))
 
-    def check(self, value: object, shape: Any, path: str = "") -> None:
+    def check(self, value: object, shape: Shape, path: str = "") -> None:
         kind = shape.type_name
         if kind == "structure":
             self._structure(value, shape, path)
@@ -204,7 +269,7 @@ class ShapeChecker:
         else:  # no other kind occurs in CreateProcessingJob; fail loudly if a model update adds one
             raise NotImplementedError(f"{path}: shape type {kind!r} is not checked")
 
-    def _structure(self, value: object, shape: Any, path: str) -> None:
+    def _structure(self, value: object, shape: Shape, path: str) -> None:
         if not isinstance(value, Mapping):
             self.add(path, f"expected a mapping, got {describe(value)}")
             return
@@ -220,7 +285,7 @@ class ShapeChecker:
             if name in value:
                 self.check(value[name], member, f"{prefix}{name}")
 
-    def _list(self, value: object, shape: Any, path: str) -> None:
+    def _list(self, value: object, shape: Shape, path: str) -> None:
         if isinstance(value, str | bytes) or not isinstance(value, Sequence):
             of = " of strings" if shape.member.type_name == "string" else ""
             self.add(path, f"expected a list{of}, got {describe(value)}")
@@ -229,7 +294,7 @@ class ShapeChecker:
         for i, item in enumerate(value):
             self.check(item, shape.member, f"{path}[{i}]")
 
-    def _map(self, value: object, shape: Any, path: str) -> None:
+    def _map(self, value: object, shape: Shape, path: str) -> None:
         if not isinstance(value, Mapping):
             self.add(path, f"expected a mapping of strings, got {describe(value)}")
             return
@@ -250,7 +315,7 @@ class ShapeChecker:
                 allowed = f"at least {low}"
             self.add(path, f"has {count} {noun}; the service allows {allowed}")
 
-    def _string(self, value: object, shape: Any, path: str, subject: str = "") -> None:
+    def _string(self, value: object, shape: Shape, path: str, subject: str = "") -> None:
         if not isinstance(value, str):
             self.add(path, f"expected a string, got {describe(value)}")
             return
@@ -275,7 +340,7 @@ class ShapeChecker:
             else:
                 self.add(path, f"{subject}{value!r} is not {what}")
 
-    def _choice(self, value: str, shape: Any, path: str) -> None:
+    def _choice(self, value: str, shape: Shape, path: str) -> None:
         choices: list[str] = list(shape.enum)
         if value in choices:
             return
@@ -289,7 +354,7 @@ class ShapeChecker:
             choices.insert(0, first)
         self.add(path, f"{value!r} is not one of {', '.join(choices)}")
 
-    def _integer(self, value: object, shape: Any, path: str) -> None:
+    def _integer(self, value: object, shape: Shape, path: str) -> None:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(path, f"expected an integer, got {describe(value)}")
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,9 +124,64 @@ def test_describe_only_keys_are_the_responses_own() -> None:
     assert not describe_only_keys() & set(request_shape().members)
 
 
-def test_importing_the_model_modules_loads_no_botocore() -> None:
-    """`byoc --help` and job-file parsing before validation must not pay for botocore and its model."""
+def test_validation_loads_no_botocore() -> None:
+    """Validation runs before every job: it reads the model's file, without botocore's import cost."""
     code = ("import sys\nimport launcher.jobfile, launcher.validation, launcher.request, launcher.service_model\n"
+            "assert not launcher.service_model.sagemaker_model.cache_info().currsize\n"
+            "assert 'botocore' not in sys.modules\n"
+            "launcher.validation.validate(launcher.JobDefinition('proc', instance_type='ml.m5.large'))\n"
             "sys.exit('botocore' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def _tree(shape: Any, seen: set[str]) -> dict[str, Any]:
+    """Everything the checker reads of a shape tree, through either `Shape` or botocore's own."""
+    if shape.name in seen:
+        return {}
+    seen.add(shape.name)
+    limits = {k: shape.metadata[k] for k in ("min", "max", "pattern") if k in shape.metadata}
+    node: dict[str, Any] = {"name": shape.name, "type": shape.type_name, "limits": limits,
+                            "enum": list(getattr(shape, "enum", []) or [])}
+    if shape.type_name == "structure":
+        node["required"] = list(shape.required_members)
+        node["members"] = {name: _tree(member, seen) for name, member in shape.members.items()}
+    for part in ("member", "key", "value"):
+        if hasattr(shape, part):
+            node[part] = _tree(getattr(shape, part), seen)
+    return node
+
+
+def test_the_model_is_read_as_botocore_reads_it() -> None:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    for operation, role in (("CreateProcessingJob", "input_shape"), ("DescribeProcessingJob", "output_shape")):
+        theirs = _tree(getattr(model.operation_model(operation), role), set())
+        ours = _tree(request_shape() if role == "input_shape" else shape_for_describe(), set())
+        assert ours == theirs
+
+
+def shape_for_describe() -> Any:
+    from launcher.service_model import _operation_shape
+
+    return _operation_shape("DescribeProcessingJob", "output")
+
+
+def test_a_model_in_aws_data_path_comes_first(tmp_path: Path) -> None:
+    """As for botocore's loader: AWS_DATA_PATH, then ~/.aws/models, then botocore's own data."""
+    import json
+
+    from launcher.service_model import model_path, sagemaker_model
+
+    model = json.loads(json.dumps(sagemaker_model()))
+    model["shapes"]["ProcessingInstanceType"]["enum"].append("ml.future.xlarge")
+    folder = tmp_path / "sagemaker" / "2099-01-01"
+    folder.mkdir(parents=True)
+    (folder / "service-2.json").write_text(json.dumps(model), encoding="utf-8")
+    code = ("from launcher.service_model import model_path, processing_instance_types\n"
+            "print(model_path()); print(processing_instance_types()[-1])")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False,
+                            env={**os.environ, "AWS_DATA_PATH": str(tmp_path)})
+    assert result.stdout.split() == [str(folder / "service-2.json"), "ml.future.xlarge"], result.stderr
+    assert model_path().endswith("service-2.json.gz")  # this process: botocore's own file
