@@ -8,8 +8,8 @@ where a string belongs is an error with a hint to quote it, because YAML would o
 list of `{Key: ..., Value: ...}`.
 
 The other is the CreateProcessingJob request itself, JSON or YAML with the API's names, as
-`aws sagemaker describe-processing-job` prints it (keys starting with a capital letter, or a .json
-file without the SDK's names): it goes through `request.definition_from_request`, problems name the
+`aws sagemaker describe-processing-job` prints it (a top-level key of the API's, or a .json file
+without the SDK's names): it goes through `request.definition_from_request`, problems name the
 API's field paths, and what only DescribeProcessingJob returns (status, times, ARN) is dropped with
 a note. An input's or output's S3Uri may then be a local path, as `source`/`destination` may.
 
@@ -49,7 +49,7 @@ from launcher.definition import (
 from launcher.errors import JobDefinitionError, Problem
 from launcher.request import definition_from_request
 from launcher.request_checks import READ_ONLY
-from launcher.service_model import describe_only_keys, unknown_field_message
+from launcher.service_model import describe_only_keys, request_shape, unknown_field_message
 from launcher.validation import find_problems
 
 _TAG = "tag:yaml.org,2002:"
@@ -159,15 +159,14 @@ def read_job_file(path: str | os.PathLike[str]) -> JobFile:
 
 
 def _is_request(root: Node, name: str) -> bool:
-    """A mapping with the API's names (they are capitalized, the SDK's never are), or a .json file
-    without any of the SDK's names."""
+    """A mapping with one of the API's top-level names (CreateProcessingJob's or DescribeProcessingJob's),
+    or a .json file without any of the SDK's names."""
     if not isinstance(root, MappingNode):
         return False
-    keys = [str(key.value) for key, _ in root.value if isinstance(key, ScalarNode)]
-    if any(key[:1].isupper() for key in keys):
-        return True
+    keys = {str(key.value) for key, _ in root.value if isinstance(key, ScalarNode)}
+    api_names = {*request_shape().members, *describe_only_keys(), *_RESPONSE_ONLY}
     fields = {f.name for f in dataclasses.fields(JobDefinition)}
-    return name.endswith(".json") and not fields.intersection(keys)
+    return bool(keys & api_names) or (name.endswith(".json") and not keys & fields)
 
 
 class _Reader:
@@ -232,7 +231,8 @@ class _Reader:
         dropped = sorted(key for key in request if key in describe_only_keys() or key in _RESPONSE_ONLY)
         for key in dropped:
             del request[key]
-        cluster = request.get("ProcessingResources", {}).get("ClusterConfig")
+        resources = request.get("ProcessingResources")
+        cluster = resources.get("ClusterConfig") if isinstance(resources, dict) else None
         if isinstance(cluster, dict):
             for path in READ_ONLY:
                 key = path.rsplit(".", 1)[1]

@@ -746,3 +746,19 @@ def test_a_json_file_with_the_sdks_names_is_a_job_file(tmp_path: Path) -> None:
     path = tmp_path / "job.json"
     path.write_text(json.dumps({"image_uri": "proc", "instance_count": 2}), encoding="utf-8")
     assert load_job_file(path) == JobDefinition("proc", instance_count=2)
+
+
+def test_a_capitalized_typo_is_not_taken_for_the_apis_names(write_job: WriteJob) -> None:
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(write_job("Image_uri: proc\n"))
+    assert str(caught.value) == (
+        "2 problems in the job definition:\n"
+        "  job.yaml:1: Image_uri: unknown field; did you mean 'image_uri'?\n"
+        "  job.yaml:1: image_uri: missing required field"
+    )
+
+
+def test_a_request_job_file_of_the_wrong_shape_is_named_not_a_crash(write_job: WriteJob) -> None:
+    with pytest.raises(JobDefinitionError) as caught:
+        load_job_file(write_job("AppSpecification: {ImageUri: proc}\nProcessingResources: [1]\n"))
+    assert str(caught.value) == "job.yaml:2: ProcessingResources: expected a mapping, got list [1]"
