@@ -22,7 +22,7 @@ from typing import Any
 
 from launcher.backend import NOTICE_HOST, JobStatus, LogEvent, StopCause
 from launcher.definition import JobDefinition, resolve_job_name
-from launcher.errors import JobExistsError, JobNotFoundError, JobStateError, UsageError
+from launcher.errors import JobDefinitionError, JobExistsError, JobNotFoundError, JobStateError, Problem, UsageError
 from launcher.local import record as records
 from launcher.local.hostconfig import job_arn
 from launcher.local.keeper import RecordKeeper
@@ -50,12 +50,14 @@ class LocalBackend:
     def request_for(self, definition: JobDefinition) -> dict[str, Any]:
         job = definition.normalized()
         validate(job)
+        refuse_channels_not_emulated(job)
         return to_create_processing_job_request(job, resolve_job_name(job))
 
     def submit(self, definition: JobDefinition) -> str:
         started = time.perf_counter()
         job = definition.normalized()
         validate(job)
+        refuse_channels_not_emulated(job)
         name = resolve_job_name(job)
         request = to_create_processing_job_request(job, name)
         validated = time.perf_counter() - started
@@ -71,7 +73,8 @@ class LocalBackend:
             JobRecord(job_name=name, job_arn=arn, status="InProgress", image_uri=job.image_uri,
                       workspace=str(workspace.folder), creation_time=records.now(),
                       hosts=tuple(HostRecord(h) for h in hosts),
-                      outputs=tuple(OutputRecord(o.output_name, o.destination) for o in job.outputs),
+                      outputs=tuple(OutputRecord(o.output_name, o.destination) for o in job.outputs
+                                    if o.output_name is not None and o.destination is not None),
                       timings={"validate": validated}),
             workspace,
         )
@@ -159,3 +162,18 @@ class _NoticeReader:
         fresh = [LogEvent(NOTICE_HOST, stamp, text) for text in notices[self.seen:]]
         self.seen = len(notices)
         return fresh
+
+
+def refuse_channels_not_emulated(job: JobDefinition) -> None:
+    """Inputs and outputs this backend cannot stage or collect yet: a clear refusal, not a wrong run."""
+    problems = [Problem(f"inputs[{i}].dataset_definition", "the local backend does not run DatasetDefinition "
+                                                           "inputs yet")
+                for i, item in enumerate(job.inputs) if item.dataset_definition is not None]
+    problems += [Problem(f"inputs[{i}].destination", "the local backend needs it: it stages every input")
+                 for i, item in enumerate(job.inputs) if item.dataset_definition is None and item.destination is None]
+    problems += [Problem(f"outputs[{i}].feature_store_output", "the local backend does not write to Feature Store")
+                 for i, item in enumerate(job.outputs) if item.feature_store_output is not None]
+    problems += [Problem(f"outputs[{i}].source", "the local backend needs it: it collects every output")
+                 for i, item in enumerate(job.outputs) if item.feature_store_output is None and item.source is None]
+    if problems:
+        raise JobDefinitionError(problems)

@@ -75,6 +75,7 @@ class JobRun:
             client = engine(len(hosts))
             check_image(client, job.image_uri)
             for output in job.outputs:
+                assert output.destination is not None, "an S3 output of a validated definition has a destination"
                 check_destination(parse_location(output.destination), self.s3)
             write_host_files(self.workspace, job, self.request, self.arn, hosts)
             keeper.phase_all(hosts, "staging", 0)

@@ -56,6 +56,7 @@ class HostFile:
 def output_files(workspace: JobWorkspace, hosts: tuple[str, ...], output: ProcessingOutput) -> list[HostFile]:
     """Regular files under each host's LocalPath; symlinks are not followed, as on SageMaker."""
     found = []
+    assert output.source is not None, "an S3 output of a validated definition has a source"
     for host in hosts:
         root = workspace.host_path(host, output.source)
         for path in sorted(root.rglob("*")) if root.is_dir() else []:
@@ -68,6 +69,7 @@ def check_conflicts(output: ProcessingOutput, files: list[HostFile], *, local_de
                     ) -> list[tuple[HostFile, str]]:
     """The files to upload for one output, one per name, each with its sha256; or an OutputConflictError."""
     chosen: dict[PurePosixPath, tuple[HostFile, str]] = {}
+    assert output.output_name is not None, "a normalized output has a name"
     for file in files:
         digest = _digest(file.path)
         if file.relative not in chosen:
@@ -96,6 +98,7 @@ def upload_outputs(
     """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent."""
     planned = []
     for output in outputs:
+        assert output.destination is not None, "an S3 output of a validated definition has a destination"
         destination = parse_location(output.destination)
         files = check_conflicts(output, output_files(workspace, hosts, output),
                                 local_destination=isinstance(destination, LocalLocation))
@@ -104,6 +107,7 @@ def upload_outputs(
     report = on_progress or (lambda name, done, total: None)
     pending = []
     for output, destination, files in planned:
+        assert output.output_name is not None, "a normalized output has a name"
         left = [(f.path, f.relative) for f, d in files if (output.output_name, f.relative, d) not in sent]
         pending.append((output.output_name, destination, left, len(files)))
         report(output.output_name, len(files) - len(left), len(files))
@@ -154,6 +158,7 @@ class ContinuousUploader:
 
     def poll(self) -> None:
         for output in self.outputs:
+            assert output.destination is not None, "an S3 output of a validated definition has a destination"
             destination = parse_location(output.destination)
             for file in output_files(self.workspace, self.hosts, output):
                 stat = file.path.stat()
@@ -165,6 +170,7 @@ class ContinuousUploader:
 
     def _send(self, output: ProcessingOutput, file: HostFile, destination: Location) -> None:
         digest = _digest(file.path)
+        assert output.output_name is not None, "a normalized output has a name"
         key = (output.output_name, file.relative)
         if (output.output_name, file.relative, digest) in self.sent:
             return
