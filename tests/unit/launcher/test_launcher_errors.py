@@ -26,14 +26,20 @@ from launcher.storage.errors import DestinationError, LocationError, S3AccessErr
 def test_exported_members_are_the_public_api() -> None:
     # Like httpx's tests/test_exported_members.py: the package surface changes only on purpose.
     assert launcher.__all__ == [
+        "AthenaDatasetDefinition",
         "BackendError",
+        "DatasetDefinition",
+        "FeatureStoreOutput",
         "JobDefinition",
         "JobDefinitionError",
         "JobFile",
         "LauncherError",
+        "NetworkConfig",
         "Problem",
         "ProcessingInput",
         "ProcessingOutput",
+        "RedshiftDatasetDefinition",
+        "definition_from_request",
         "find_problems",
         "load_job_file",
         "read_job_file",
