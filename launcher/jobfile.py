@@ -125,9 +125,18 @@ class JobFile:
         return definition
 
 
-def load_job_file(path: str | os.PathLike[str], **overrides: Any) -> JobDefinition:
-    """Read a job file, apply overrides (`with_overrides`), and validate; raise JobDefinitionError."""
+def load_job_file(
+    path: str | os.PathLike[str], *, on_note: Callable[[str], None] | None = None, **overrides: Any
+) -> JobDefinition:
+    """Read a job file, apply overrides (`with_overrides`), and validate; raise JobDefinitionError.
+
+    `on_note` receives what the user should know but is no error (keys of a DescribeProcessingJob
+    response that were ignored).
+    """
     job_file = read_job_file(path)
+    for note in job_file.notes:
+        if on_note is not None:
+            on_note(f"{job_file.path}: {note}")
     return job_file.check(with_overrides(job_file.definition, **overrides), overridden=overrides)
 
 

@@ -62,7 +62,8 @@ def run(
 
     overrides = {"instance_count": instance_count, "job_name": job_name, "role": role, "image_uri": image_uri,
                  "max_runtime_in_seconds": max_runtime_in_seconds}
-    definition = load_job_file(job_file, **{k: v for k, v in overrides.items() if v is not None})
+    definition = load_job_file(job_file, on_note=lambda note: err.print(Text(f"note: {note}", style="dim")),
+                               **{k: v for k, v in overrides.items() if v is not None})
     chosen = pick(BackendChoice(backend, jobs_dir, region, endpoint_url, stop_grace_seconds, bucket, prefix), err)
     if dry_run:
         typer.echo(json.dumps(chosen.request_for(definition), indent=2))

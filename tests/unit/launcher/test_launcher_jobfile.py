@@ -701,7 +701,9 @@ def test_a_job_file_may_be_the_request_as_describe_processing_job_prints_it(tmp_
         "ignored CreationTime, ExitMessage, FailureReason, LastModifiedTime, ProcessingEndTime, ProcessingJobArn, "
         "ProcessingJobStatus, ProcessingStartTime: DescribeProcessingJob's, not part of the job",
     )
-    assert load_job_file(path) == job_file.definition
+    notes: list[str] = []
+    assert load_job_file(path, on_note=notes.append) == job_file.definition
+    assert notes == [f"{path}: {job_file.notes[0]}"]
 
 
 def test_a_request_job_file_names_json_paths_and_lines(tmp_path: Path) -> None:
