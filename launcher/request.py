@@ -28,8 +28,8 @@ from launcher.definition import (
 from launcher.errors import JobDefinitionError
 from launcher.request_checks import request_problems
 
-# SDK field -> API member, for the parts that map one to one (read both ways, and by validation to
-# name an API field in the SDK's words).
+# SDK field -> API member, where one maps to the other: validation names an API field in the SDK's
+# words with them. Kept beside the builder and its inverse, which write and read these members.
 TOP_FIELDS = {
     "job_name": "ProcessingJobName",
     "role": "RoleArn",

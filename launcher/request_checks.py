@@ -39,7 +39,8 @@ def request_problems(
     optional: Iterable[str] = (),
     claim_first: Iterable[int] = (),
 ) -> list[Problem]:
-    """Every way `request` breaks CreateProcessingJob's rules, in the request's order; empty when valid.
+    """Every way `request` breaks CreateProcessingJob's rules (the hand-written ones' problems first,
+    then the model's); empty when the service would accept it.
 
     `local_locations`: an input's or output's S3Uri may also be a local path or an absolute file://
     URI (this kit's extension, for the local backend). `optional`: API paths the caller may leave out
