@@ -70,9 +70,10 @@ class BackendError(LauncherError):
 class Problem:
     """One thing wrong with a job definition: the field path, what is wrong, and where it was written.
 
-    `path` uses the definition's own field names (`inputs[1].s3_input_mode`, `env.MODE`); it is empty
-    for a problem with the file as a whole. `file` and `line` are set when the definition came from
-    a job file, so the user can jump to it.
+    `path` uses the names the user wrote: the definition's (the SDK's) for a definition or YAML job file
+    (`inputs[1].s3_input_mode`, `env.MODE`), the API's for a request (`ProcessingInputs[0].S3Input.LocalPath`);
+    it is empty for a problem with the file as a whole. `file` and `line` are set when the definition came
+    from a job file, so the user can jump to it.
     """
 
     path: str
