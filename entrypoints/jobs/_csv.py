@@ -8,6 +8,10 @@ read a second time only on the error path, and only when it can seek (a FIFO's e
 pyarrow's errors do not carry a usable line: with threads (the fast path) they have no row number, and
 the row numbers of a single-threaded read skip blank lines. A failed read is therefore rescanned with
 the stdlib `csv` module to find the line of the record pyarrow complained about.
+
+Between Arrow and numpy, data goes through buffers (`RecordBatch.to_tensor`, `Array.from_buffers`):
+pyarrow's own conversions (`to_numpy`, `pa.array`) ask its pandas shim about the values, which
+imports pandas, a third of a second that a job reading and writing float columns does not need.
 """
 
 from __future__ import annotations
@@ -185,8 +189,26 @@ def write_floats(stream: BinaryIO, matrix: npt.NDArray[np.float64], header: Sequ
         line = io.StringIO()
         csv.writer(line, lineterminator="\n").writerow(header)
         stream.write(line.getvalue().encode("utf-8"))
-    columns = {f"c{j}": pa.array(matrix[:, j], from_pandas=True) for j in range(matrix.shape[1])}
+    columns = {f"c{j}": _arrow_floats(matrix[:, j]) for j in range(matrix.shape[1])}
     pacsv.write_csv(pa.table(columns), stream, write_options=pacsv.WriteOptions(include_header=False))
+
+
+def float_matrix(table: pa.Table) -> npt.NDArray[np.float64]:
+    """A float64 table's columns as one Fortran-order matrix (each column contiguous), nulls as NaN."""
+    matrix = np.empty((table.num_rows, table.num_columns), dtype=np.float64, order="F")
+    row = 0
+    for batch in table.to_batches():
+        matrix[row:row + batch.num_rows] = batch.to_tensor(null_to_nan=True, row_major=False).to_numpy()
+        row += batch.num_rows
+    return matrix
+
+
+def _arrow_floats(values: npt.NDArray[np.float64]) -> pa.Array:
+    """A float64 Arrow array of `values`, NaN as null (which the CSV writer leaves empty)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    valid = pa.py_buffer(np.packbits(~missing, bitorder="little")) if missing.any() else None
+    return pa.Array.from_buffers(pa.float64(), len(values), [valid, pa.py_buffer(values)])
 
 
 def _text_lines(stream: BinaryIO, *, header: bool) -> Iterator[str]:

@@ -1,14 +1,25 @@
 """A picture of one PCA: the raw leads above, the principal components below, on one time axis.
 
-matplotlib loads only when a plot is asked for (it adds about half a second to a job's start).
+Drawing a recording's 250 000 samples per line costs more than reading, reducing and writing all
+eight recordings of a host (Agg's `draw_path` is most of it, matplotlib's import another half
+second), and matplotlib holds the GIL while it draws, so a thread would stall the job's own work.
+`PlotProcess` therefore draws in a separate process (spawned, never forked: pyarrow's and BLAS's
+thread pools are running by then) that imports matplotlib while the job goes on with the other
+recordings; the job waits for the picture at its end. The picture is the same either way.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
 def plot_leads_and_components(
@@ -34,3 +45,35 @@ def plot_leads_and_components(
     bottom.legend(loc="upper right", fontsize="small", ncols=scores.shape[1])
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+class PlotProcess:
+    """Plots drawn by one worker process, started at the first plot; `wait` raises a plot's error here."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._drawing: list[Future[None]] = []
+
+    def start(
+        self, leads: npt.NDArray[np.float64], scores: npt.NDArray[np.float64], lead_names: list[str], title: str,
+        path: Path,
+    ) -> None:
+        if self._pool is None:
+            import multiprocessing  # only a job that draws pays for it
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        self._drawing.append(self._pool.submit(plot_leads_and_components, leads, scores, lead_names, title, path))
+
+    def wait(self) -> None:
+        """Every plot finished, in the order started; the first failure is raised as the drawing raised it."""
+        while self._drawing:
+            self._drawing.pop(0).result()
+
+    def __enter__(self) -> PlotProcess:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _: TracebackType | None) -> None:
+        """On failure or stop, the job ends without waiting for a picture no one will see."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=error is None, cancel_futures=True)

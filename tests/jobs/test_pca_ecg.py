@@ -9,7 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.decomposition import PCA
 
+from jobs._csv import open_csv
+from jobs._pca import pca_scores
+from jobs._plot import plot_leads_and_components
+from jobs.pca_ecg import read_leads
 from tests.jobs.conftest import configure, read_matrix, run_job, write_ecg
 from tests.jobs.reference_pca import reference_pca
 from tests.mltree import MlTree
@@ -50,6 +55,72 @@ def test_each_file_matches_the_reference(tree: MlTree, tmp_path: Path) -> None:
     for name in ("patient-a.csv", "patient-b.csv"):
         assert_matches_reference(ecg / name, out / f"pca_{name}", 4, tmp_path)
     assert "pca_ecg: ecg/patient-a.csv: 2000 rows x 4 leads -> components/pca_patient-a.csv" in run.stdout
+
+
+def test_many_recordings_each_match_their_reference_and_are_reported_in_order(tree: MlTree, tmp_path: Path) -> None:
+    """Recordings are written by a pool of threads: none may get another's scores or be reported out of turn."""
+    ecg = configured(tree)
+    names = [f"rec-{i}.csv" for i in range(7)]
+    for i, name in enumerate(names):
+        write_ecg(ecg / name, seed=10 + i, seconds=2 + i, leads=4 + i % 3)
+
+    run = run_job(tree, "pca_ecg", "--n-components", "3")
+
+    assert run.returncode == 0, run.stderr
+    reported = [line.split(": ")[1] for line in run.stdout.splitlines() if line.startswith("pca_ecg: ")]
+    assert reported == [f"ecg/{name}" for name in names]
+    for name in names:
+        assert_matches_reference(ecg / name, tree.path(COMPONENTS) / f"pca_{name}", 3, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("rows", "columns"),
+    [
+        pytest.param(300_000, 4, id="tall-large-enough-for-blas-threads"),
+        pytest.param(2000, 6, id="tall"),
+        pytest.param(40, 4, id="tall-at-the-edge"),  # 10 rows per column: still covariance_eigh
+        pytest.param(39, 4, id="short-full-svd"),  # scikit-learn switches to its SVD solver here
+        pytest.param(12, 6, id="short"),
+    ],
+)
+def test_pca_scores_are_scikit_learns_bit_for_bit(rows: int, columns: int) -> None:
+    rng = np.random.default_rng(rows + columns)
+    mixing = rng.normal(size=(columns, columns))
+    data = np.asfortranarray(rng.normal(size=(rows, columns)) @ mixing + rng.normal(size=columns))  # read_leads' layout
+
+    for n_components in sorted({1, 3, columns}):
+        expected = PCA(n_components, random_state=0).fit_transform(data)
+        assert np.array_equal(pca_scores(data, n_components), expected)
+
+
+def test_the_job_imports_neither_scikit_learn_scipy_pandas_nor_matplotlib(tree: MlTree) -> None:
+    """Their imports cost more than all the job's arithmetic (see jobs.pca_ecg's docstring)."""
+    write_ecg(configured(tree) / "a.csv")
+
+    run = run_job(tree, "pca_ecg", env={"PYTHONPROFILEIMPORTTIME": "1"})
+
+    assert run.returncode == 0, run.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")}
+    assert {"numpy", "pyarrow", "jobs._csv", "jobs._pca"} <= imported  # the profile is really there
+    assert sorted(name for name in imported if name.split(".")[0] in {"sklearn", "scipy", "pandas", "matplotlib"}) == []
+
+
+def test_plot_is_the_picture_drawn_in_process(tree: MlTree, tmp_path: Path) -> None:
+    """Drawn in a separate process while the job goes on, it is still the same picture, byte for byte."""
+    ecg = configured(tree)
+    write_ecg(ecg / "a.csv", seed=4)
+    write_ecg(ecg / "b.csv", seed=5)
+
+    run = run_job(tree, "pca_ecg", "--n-components", "2", "--plot", "a.csv")
+
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in tree.path(COMPONENTS).iterdir()) == ["pca_a.csv", "pca_a.png", "pca_b.csv"]
+    with open_csv(ecg / "a.csv", channel="ecg", file="a.csv") as recording:
+        leads = read_leads(recording, 2)
+        names = list(recording.header[1:])
+    expected = tmp_path / "expected.png"
+    plot_leads_and_components(leads, PCA(2).fit_transform(leads), names, "ecg/a.csv", expected)
+    assert (tree.path(COMPONENTS) / "pca_a.png").read_bytes() == expected.read_bytes()
 
 
 def test_output_has_no_header_and_no_index(tree: MlTree) -> None:
@@ -165,6 +236,7 @@ def test_bad_file_is_an_input_error_naming_file_and_line(tree: MlTree, content: 
     assert run.returncode == 4, run.stderr
     assert run.message == f"InputError: channel 'ecg', {message}"
     assert run.message in run.stderr
+    assert (tree.path(COMPONENTS) / "pca_a-good.csv").is_file()  # the recording before it was finished first
 
 
 def test_bad_value_far_into_a_large_file_is_located(tree: MlTree) -> None:
