@@ -1,6 +1,6 @@
 """The pca_ecg job end to end through the local backend, Pipe mode against File mode, on the same data.
 
-    python bench/pca_pipe_vs_file.py [--files 8] [--rows 400000] [--instances 2] [--rounds 2]
+    python bench/pca_pipe_vs_file.py [--files 8] [--rows 400000] [--instances 2] [--rounds 3]
     (or python -m bench.pca_pipe_vs_file)
 
 Both runs are `LocalBackend.run` of one job definition (byoc/sklearn, `pca_ecg --n-components 4`, the
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 if __package__ in (None, ""):  # run as `python bench/pca_pipe_vs_file.py`
     sys.path.insert(0, str(REPO))
 
-from bench.timing import compare, report  # noqa: E402
+from bench.timing import MIN_ROUNDS, Result, compare, report  # noqa: E402
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput  # noqa: E402
 from launcher.local.backend import LocalBackend  # noqa: E402
 from launcher.local.options import LocalOptions  # noqa: E402
@@ -64,7 +64,7 @@ def outputs(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def main(files: int = 8, rows: int = 400_000, instances: int = 2, rounds: int = 2) -> dict[str, object]:
+def main(files: int = 8, rows: int = 400_000, instances: int = 2, rounds: int = MIN_ROUNDS) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="byoc-bench-pipe-file-") as tmp:
         root = Path(tmp)
         size = write_recordings(root / "ecg", files, rows)
@@ -84,8 +84,8 @@ def main(files: int = 8, rows: int = 400_000, instances: int = 2, rounds: int = 
             raise SystemExit("Pipe and File mode wrote different outputs")
     print(f"pca_ecg, {files} recordings x {rows} rows ({size / 1e6:.0f} MB) sharded over {instances} instances, "
           f"median of {rounds}: Pipe mode {pipe:.2f} s, File mode {file:.2f} s")
-    return report(f"pca_ecg via the local backend, Pipe vs File mode ({size / 1e6:.0f} MB, {instances} hosts)",
-                  pipe, file, target="(no target; Pipe = File outputs checked)")
+    return [report(f"pca_ecg via the local backend, Pipe vs File mode ({size / 1e6:.0f} MB, {instances} hosts)",
+                   pipe, file, note="Pipe = File outputs checked")]
 
 
 if __name__ == "__main__":
@@ -93,6 +93,6 @@ if __name__ == "__main__":
     parser.add_argument("--files", type=int, default=8)
     parser.add_argument("--rows", type=int, default=400_000)
     parser.add_argument("--instances", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS)
     arguments = parser.parse_args()
     main(arguments.files, arguments.rows, arguments.instances, arguments.rounds)

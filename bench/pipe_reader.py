@@ -8,7 +8,7 @@ A writer process streams the same data into a FIFO for every reader, 1 GiB of a 
     does, so every reader gets the same pipe: this compares the readers themselves (the headline);
   - plain writer: the pipe keeps the writer's default 64 KiB (SageMaker's writer is not documented), so
     cat reads a 64 KiB pipe while our reader raises it from its end, as it does in a container.
-Readers, interleaved round by round (medians reported):
+Readers, interleaved round by round (bench.timing.interleaved; medians reported):
   - cat:         `cat FIFO > /dev/null`, the baseline;
   - ours:        byoc_runtime.open_fifo, `readinto` a 1 MiB buffer: what a job that parses its own framing
                  reads through (target: at least 0.8x cat's MB/s);
@@ -20,8 +20,8 @@ Readers, interleaved round by round (medians reported):
 from __future__ import annotations
 
 import argparse
+import functools
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,7 +34,7 @@ if __package__ in (None, ""):  # run as `python bench/pipe_reader.py`
     sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "entrypoints"))
 
-from bench.timing import report  # noqa: E402
+from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, ratio_text, report  # noqa: E402
 from byoc_runtime.pipe import open_fifo, split_objects  # noqa: E402
 
 MIB = 1 << 20
@@ -122,7 +122,7 @@ def read_objects(fifo: Path) -> int:
     return total
 
 
-def main(gib: float = 1.0, rounds: int = 3) -> dict[str, object]:
+def main(gib: float = 1.0, rounds: int = MIN_ROUNDS) -> list[Result]:
     total = int(gib * (1 << 30)) // MIB * MIB
     with tempfile.TemporaryDirectory(prefix="byoc-bench-pipe-") as tmp:
         fifo = Path(tmp) / "data_0"
@@ -132,31 +132,31 @@ def main(gib: float = 1.0, rounds: int = 3) -> dict[str, object]:
         csv = Path(tmp) / "object.csv"
         csv.write_bytes(csv_object(total // OBJECTS))
         csv_total = csv.stat().st_size * OBJECTS
-        times: dict[str, list[float]] = {}
-        for _ in range(rounds):
-            for raised in (True, False):
-                setup = "feeder-like" if raised else "plain writer"
-                for name, reader in (("cat", read_cat), ("ours", read_ours), ("naive", read_naive)):
-                    times.setdefault(f"{setup}/{name}", []).append(timed_read(fifo, zeros, total, reader, raised))
-            times.setdefault("feeder-like/objects", []).append(timed_read(fifo, csv, csv_total, read_objects, True))
-    rate = {name: (csv_total if name.endswith("objects") else total) / statistics.median(seconds) / 1e6
-            for name, seconds in times.items()}
+        measures = {
+            f"{'feeder-like' if raised else 'plain writer'}/{name}":
+                functools.partial(timed_read, fifo, zeros, total, reader, raised)
+            for raised in (True, False)
+            for name, reader in (("cat", read_cat), ("ours", read_ours), ("naive", read_naive))
+        }
+        measures["feeder-like/objects"] = functools.partial(timed_read, fifo, csv, csv_total, read_objects, True)
+        seconds = medians(interleaved(measures, rounds))
+    rate = {name: (csv_total if name.endswith("objects") else total) / median / 1e6
+            for name, median in seconds.items()}
     for setup in ("feeder-like", "plain writer"):
         print(f"{setup}, {total / (1 << 30):.2f} GiB through a FIFO, median of {rounds}: cat {rate[setup + '/cat']:.0f}"
               f" MB/s, byoc_runtime reader {rate[setup + '/ours']:.0f} MB/s, naive read(65536) loop "
               f"{rate[setup + '/naive']:.0f} MB/s")
     print(f"feeder-like, split into {OBJECTS} CSV objects (iter_objects' path): {rate['feeder-like/objects']:.0f} MB/s")
-    row = report("Pipe reader (open_fifo + readinto) vs cat FIFO > /dev/null, same pipe", rate["feeder-like/ours"],
-                 rate["feeder-like/cat"], unit="MB/s", target="(target >= 0.8x)")
     plain = rate["plain writer/ours"] / rate["plain writer/cat"]
-    print(f"plain writer (64 KiB pipe for cat, raised by ours): ratio {plain:.2f}x")
-    return {**row, "rates_mb_s": rate, "plain_writer_ratio": plain,
-            "objects_ratio": rate["feeder-like/objects"] / rate["feeder-like/cat"]}
+    print(f"plain writer (64 KiB pipe for cat, raised by ours): ratio {ratio_text(plain)}")
+    return [report("Pipe reader (open_fifo + readinto) vs cat FIFO > /dev/null, same pipe", rate["feeder-like/ours"],
+                   rate["feeder-like/cat"], unit="MB/s", target=Target(0.8, at_least=True),
+                   note=f"with a plain writer's 64 KiB pipe: {ratio_text(plain)}")]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gib", type=float, default=1.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS)
     arguments = parser.parse_args()
     main(arguments.gib, arguments.rounds)

@@ -2,29 +2,22 @@
 
     python -m bench.run_all        (make bench)
 
-Machines are noisy: each ratio compares two things timed side by side, never a stored number.
+Machines are noisy: each ratio compares two things timed side by side, never a stored number
+(bench.timing).
 """
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.table import Table
-
 from bench import cli_startup, local_backend, pca_job, pca_pipe_vs_file, pipe_reader, scaling
+from bench.timing import Result, print_table
 
 
 def main() -> None:
-    rows: list[dict[str, object]] = []
+    results: list[Result] = []
     for bench in (local_backend, scaling, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup):
         print(f"--- {bench.__name__}", flush=True)
-        found = bench.main()
-        rows.extend(found if isinstance(found, list) else [found])
-    table = Table("bench", "ours", "baseline", "ratio", "target", title="byoc benches (ratios from this run)")
-    for row in rows:
-        unit = str(row.get("unit", "s"))
-        table.add_row(str(row["bench"]), f"{row['ours']:.3f} {unit}", f"{row['baseline']:.3f} {unit}",
-                      f"{row['ratio']:.2f}x", str(row.get("target", "")))
-    Console().print(table)
+        results.extend(bench.main())
+    print_table(results, "byoc benches (ratio = ours / baseline, medians of interleaved rounds in this run)")
 
 
 if __name__ == "__main__":
