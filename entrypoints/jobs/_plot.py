@@ -1,11 +1,11 @@
 """A picture of one PCA: the raw leads above, the principal components below, on one time axis.
 
-Drawing a recording's 250 000 samples per line costs more than reading, reducing and writing all
-eight recordings of a host (Agg's `draw_path` is most of it, matplotlib's import another half
-second), and matplotlib holds the GIL while it draws, so a thread would stall the job's own work.
-`PlotProcess` therefore draws in a separate process (spawned, never forked: pyarrow's and BLAS's
-thread pools are running by then) that imports matplotlib while the job goes on with the other
-recordings; the job waits for the picture at its end. The picture is the same either way.
+Drawing a recording's 250 000 samples a line takes longer than reducing and writing it (Agg's
+`draw_path` is most of it, matplotlib's import the rest), and matplotlib holds the GIL while it
+draws, so a thread would stall the job's own work. `PlotProcess` therefore draws in a separate
+process (spawned, never forked: pyarrow's and BLAS's thread pools are running by then) that imports
+matplotlib while the job goes on with the other recordings; the job waits for the picture at its
+end. The picture is the same, byte for byte, as one drawn in the job's own process.
 """
 
 from __future__ import annotations
