@@ -12,10 +12,11 @@ from typing import BinaryIO
 
 import numpy as np
 import pandas as pd  # no stubs; see pyproject ignore list
+import pyarrow as pa
 import pytest
 
 from byoc_runtime import InputError
-from jobs._csv import NA_VALUES, CsvReader, write_floats
+from jobs._csv import NA_VALUES, CsvReader, float_matrix, write_floats
 
 
 def reader(data: bytes) -> CsvReader:
@@ -147,3 +148,18 @@ def test_header_is_quoted_only_where_needed_and_nan_is_an_empty_cell() -> None:
     write_floats(out, np.array([[1.5, np.nan]]), header=["PRICE", "a,b"])
 
     assert out.getvalue().decode() == 'PRICE,"a,b"\n1.5,\n'
+
+
+def test_float_matrix_keeps_every_batch_in_order_with_nulls_as_nan() -> None:
+    """Big CSVs arrive as many record batches; the matrix is one column-major block, as pandas' to_numpy gives."""
+    batches = [pa.record_batch({"a": pa.array([1.5, None, 3.0]), "b": pa.array([None, -0.0, 6.25])}),
+               pa.record_batch({"a": pa.array([7.0]), "b": pa.array([8.0])}),
+               pa.record_batch({"a": pa.array([None, 10.0], type=pa.float64()), "b": pa.array([11.0, None])})]
+    table = pa.Table.from_batches(batches)
+
+    matrix = float_matrix(table)
+
+    expected = table.to_pandas().to_numpy()
+    assert matrix.flags["F_CONTIGUOUS"] and matrix.shape == (6, 2)
+    assert np.array_equal(matrix, expected, equal_nan=True)
+    assert np.signbit(matrix[1, 1])  # -0.0 stays -0.0
