@@ -10,6 +10,7 @@ higher), printed with 4 significant digits; PASS or MISS is decided on the unrou
 
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,18 @@ def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
     return time.perf_counter() - started
+
+
+def timed_children(action: Callable[[], object], cpu: list[float]) -> float:
+    """Wall seconds of `action`; appends to `cpu` the CPU seconds of the child processes it ran and waited for.
+
+    On a busy machine the CPU time shows the work each side does, whatever share of the cores it got.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    seconds = timed(action)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return seconds
 
 
 def interleaved(measures: Mapping[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, ratio_text
+from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, ratio_text, timed_children
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,17 @@ def test_rounds_alternate_which_measure_goes_first() -> None:
 def test_fewer_rounds_than_the_minimum_are_refused() -> None:
     with pytest.raises(ValueError, match=f"at least {MIN_ROUNDS} interleaved rounds"):
         interleaved({"ours": lambda: 1.0}, MIN_ROUNDS - 1)
+
+
+def test_child_cpu_is_counted_and_waiting_is_not() -> None:
+    cpu: list[float] = []
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+
+    timed_children(lambda: subprocess.run([sys.executable, "-c", busy], check=True), cpu)
+    timed_children(lambda: subprocess.run([sys.executable, "-c", "import time; time.sleep(0.3)"], check=True), cpu)
+
+    assert cpu[0] >= 0.3
+    assert cpu[1] < 0.2
 
 
 def test_a_ratio_just_over_its_target_is_a_miss_and_shows_it() -> None:
