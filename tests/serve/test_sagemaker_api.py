@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from tests.serve.conftest import BASE_IMAGE, Server, job_request, unique, wait_status
 
 # PID 1 gets no default SIGTERM handler: the job exits on it itself, as a job should.
-SLEEPER = ("import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)); print('up', flush=True); "
-           "time.sleep(600)")
+SLEEPER = ("import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)); "
+           "print('up', flush=True); time.sleep(600)")
 MISSING_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/never-built:7"
 
 
