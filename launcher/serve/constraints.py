@@ -18,7 +18,7 @@ _MAX_SHOWN = 256
 @functools.cache
 def _pattern(pattern: str) -> re.Pattern[str] | None:
     try:
-        return re.compile(pattern)
+        return re.compile(pattern, re.DOTALL)  # lenient on newlines: a refusal must be certain
     except re.error:  # a Java-only construct: leave that field to the definition's own checks
         return None
 
