@@ -74,7 +74,7 @@ def test_the_sdk_follower_reads_every_host_in_order(logs: Any, printed: tuple[st
     name, done = printed
     epoch = int(done["ProcessingStartTime"].timestamp())
     streams = [f"{name}/algo-1-{epoch}", f"{name}/algo-2-{epoch}"]
-    lines = [(index, event["message"]) for index, event in multi_stream_iter(logs, LOG_GROUP, streams)]
+    lines = [(index, event["message"]) for index, event in multi_stream_iter(logs, LOG_GROUP, streams)]  # type: ignore[no-untyped-call]
     for host in (1, 2):
         assert [m for i, m in lines if i == host - 1] == [f"algo-{host} line {i}" for i in range(25)]
 
