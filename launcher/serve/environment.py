@@ -3,7 +3,8 @@
 Endpoint, region and keys are plain botocore settings. The one SDK setting: SDK v2's `Session.default_bucket()`
 asks STS for the account on a hard-coded regional address (it passes `endpoint_url` itself, so no endpoint
 variable reaches it) unless the SDK's own configuration file names a default bucket; the file generated here
-does, and `SAGEMAKER_USER_CONFIG_OVERRIDE` points the SDK at it.
+does, and `SAGEMAKER_USER_CONFIG_OVERRIDE` points the SDK at it. It also opts out of the SDK's telemetry,
+which otherwise sends a request to an AWS address of its own after each job: nothing may leave the machine.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ SERVER_FILE = "server.json"
 
 
 def sdk_config(options: ServeOptions) -> Path:
-    """The SDK configuration file (the SDK's schema: SageMaker.PythonSDK.Modules.Session.DefaultS3Bucket)."""
+    """The SDK configuration file (the SDK's schema: SageMaker.PythonSDK.Modules.Session.DefaultS3Bucket,
+    SageMaker.PythonSDK.Modules.TelemetryOptOut)."""
     file = private_folder(options.state) / SDK_CONFIG_FILE
     file.write_text(
         "SchemaVersion: '1.0'\n"
         "SageMaker:\n"
         "  PythonSDK:\n"
         "    Modules:\n"
+        "      TelemetryOptOut: true\n"
         "      Session:\n"
         f"        DefaultS3Bucket: {options.default_bucket}\n",
         encoding="utf-8")
