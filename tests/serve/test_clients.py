@@ -58,9 +58,10 @@ def test_sdk_v2_processor_runs_with_logs_and_describes(server: Server, tmp_path:
     assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (name, "Completed")
 
 
-def test_sdk_v3_processor_runs_and_describes(server: Server, tmp_path: Path) -> None:
+def test_sdk_v3_processor_runs_with_logs_and_describes(server: Server, tmp_path: Path) -> None:
     name = unique("sdk-v3")
     out = run_client(server, tmp_path, "sdk-v3", "python", str(SCRIPTS / "sdk_v3_processor.py"), name, ROLE)
+    assert "hello from sdk v3" in out
     described = json.loads(out.strip().splitlines()[-1])
     assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (name, "Completed")
 
