@@ -59,7 +59,7 @@ def server_environment(home: Path) -> dict[str, str]:
     return env
 
 
-def start_server(root: Path, *args: str) -> Server:
+def start_server(root: Path, *args: str, extra_env: dict[str, str] | None = None) -> Server:
     state, jobs = root / "state", root / "jobs"
     root.mkdir(parents=True, exist_ok=True)
     log = root / "serve.log"
@@ -67,7 +67,7 @@ def start_server(root: Path, *args: str) -> Server:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "launcher.serve", "--port", "0", "--state-dir", str(state), "--jobs-dir", str(jobs),
-             *args], cwd=REPO, env=server_environment(root), stdout=out, stderr=out)
+             *args], cwd=REPO, env={**server_environment(root), **(extra_env or {})}, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while not (state / "server.json").exists():
         if process.poll() is not None:
