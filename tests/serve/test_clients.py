@@ -83,3 +83,17 @@ def test_aws_cli_creates_from_cli_input_json_and_describes(server: Server, tmp_p
                                       "--processing-job-name", name))
     assert described["ProcessingJobStatus"] == "Completed"
     assert described["AppSpecification"] == request["AppSpecification"]
+
+
+def test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket(server: Server, tmp_path: Path) -> None:
+    name = unique("sdk-v2-sklearn")
+    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_sklearn.py"), name, ROLE,
+                     str(tmp_path))
+    assert "rows 3" in out
+    described = json.loads(out.strip().splitlines()[-1])
+    assert described["ProcessingJobStatus"] == "Completed"
+    assert "/sagemaker-scikit-learn:1.2-1-cpu-py3" in described["ImageUri"]
+    bucket, _, key = described["Output"].removeprefix("s3://").partition("/")
+    assert bucket == "sagemaker-local"
+    body = server.client("s3").get_object(Bucket=bucket, Key=f"{key}/doubled.csv")["Body"].read()
+    assert body == b"x,y\n1,2\n2,4\n3,6\n"
