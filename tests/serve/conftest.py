@@ -84,18 +84,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("serve"))
     yield running
     running.stop()
-    remove_jobs(running.jobs)
+    left = remove_jobs(running.jobs)
+    assert not left, f"jobs of byoc serve left containers or networks behind: {left}"
 
 
-def remove_jobs(jobs: Path) -> None:
-    """Whatever containers and networks the server's jobs left (a failed test's); the jobs must clean up."""
+def remove_jobs(jobs: Path) -> list[str]:
+    """Remove what the server's jobs left behind (containers, networks) and name it: ended jobs leave nothing."""
     client = docker.from_env()
+    left = []
     for job in sorted(p.name for p in jobs.iterdir()) if jobs.exists() else ():
         selector = {"label": f"{LABEL_JOB}={job}"}
         for container in client.containers.list(all=True, filters=selector):
+            left.append(f"container {container.name}")
             container.remove(force=True)
         for network in client.networks.list(filters=selector):
+            left.append(f"network {network.name}")
             network.remove()
+    return left
 
 
 @pytest.fixture

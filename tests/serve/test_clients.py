@@ -97,3 +97,14 @@ def test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket(s
     assert bucket == "sagemaker-local"
     body = server.client("s3").get_object(Bucket=bucket, Key=f"{key}/doubled.csv")["Body"].read()
     assert body == b"x,y\n1,2\n2,4\n3,6\n"
+
+
+def test_sdk_v2_pyspark_processor_runs_on_two_instances(server: Server, tmp_path: Path) -> None:
+    name = unique("sdk-v2-spark")
+    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_pyspark.py"), name, ROLE,
+                     str(tmp_path))
+    assert "sum of doubles 999000" in out
+    assert "executors 2" in out
+    described = json.loads(out.strip().splitlines()[-1])
+    assert described["ProcessingJobStatus"] == "Completed"
+    assert "/sagemaker-spark-processing:3.5-cpu" in described["ImageUri"]

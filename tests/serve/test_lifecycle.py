@@ -99,4 +99,4 @@ def test_s3_passed_through_to_the_users_endpoint_with_the_users_keys(tmp_path: P
         assert "AWS_SECRET_ACCESS_KEY" not in printed
     finally:
         server.stop()
-        remove_jobs(server.jobs)
+        assert not remove_jobs(server.jobs)
