@@ -108,3 +108,13 @@ def test_sdk_v2_pyspark_processor_runs_on_two_instances(server: Server, tmp_path
     described = json.loads(out.strip().splitlines()[-1])
     assert described["ProcessingJobStatus"] == "Completed"
     assert "/sagemaker-spark-processing:3.5-cpu" in described["ImageUri"]
+
+
+def test_sdk_v3_script_processor_uploads_code_and_input_to_the_default_bucket(server: Server, tmp_path: Path) -> None:
+    name = unique("sdk-v3-script")
+    out = run_client(server, tmp_path, "sdk-v3", "python", str(SCRIPTS / "sdk_v3_script.py"), name, ROLE,
+                     str(tmp_path))
+    assert "counted 2 words" in out
+    described = json.loads(out.strip().splitlines()[-1])
+    assert described["ProcessingJobStatus"] == "Completed"
+    assert all(uri.startswith("s3://sagemaker-local/") for uri in described["Inputs"])
