@@ -55,8 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(stop(options))
             return 0
         if args.detach:
-            options.check()
-            print(detach(options, [a for a in argv if a != "--detach"]))
+            print(detach(options))
             return 0
         return run(options)
     except LauncherError as error:

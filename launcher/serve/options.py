@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,15 @@ REMOTE_DANGER = ("whoever can reach this endpoint and sign a request can run con
 
 
 def default_state_dir() -> Path:
-    import os
-
     configured = os.environ.get(STATE_DIR_ENV)
     return Path(configured).expanduser() if configured else Path.home() / ".byoc" / "serve"
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +46,25 @@ class ServeOptions:
     def state(self) -> Path:
         return self.state_dir if self.state_dir is not None else default_state_dir()
 
+    def argv(self) -> list[str]:
+        """The `python -m launcher.serve` arguments that rebuild these options (what --detach starts)."""
+        args = ["--host", self.host, "--port", str(self.port), "--region", self.region,
+                "--default-bucket", self.default_bucket, "--state-dir", str(self.state)]
+        if self.allow_remote:
+            args.append("--allow-remote")
+        if self.jobs_dir is not None:
+            args += ["--jobs-dir", str(self.jobs_dir)]
+        if self.s3_endpoint_url is not None:
+            args += ["--s3-endpoint-url", self.s3_endpoint_url]
+        if self.images_file is not None:
+            args += ["--images-file", str(self.images_file)]
+        for source, target in self.image_maps:
+            args += ["--image-map", f"{source}={target}"]
+        return args
+
     def check(self) -> None:
         """Refuse a non-loopback address unless `allow_remote` says the user knows why that is dangerous."""
-        try:
-            loopback = ipaddress.ip_address(self.host).is_loopback
-        except ValueError:
-            loopback = self.host == "localhost"
-        if not loopback and not self.allow_remote:
+        if not is_loopback(self.host) and not self.allow_remote:
             raise UsageError(f"--host {self.host} is not a loopback address: {REMOTE_DANGER}. Every request must be "
                              "signed with this server's keys, but if you still want it reachable from other "
                              "machines, add --allow-remote")

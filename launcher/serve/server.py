@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -34,7 +33,7 @@ from launcher.serve.environment import SERVER_FILE, sdk_config
 from launcher.serve.images import ImageResolver
 from launcher.serve.keys import KeyRing, chain_key, generated_key, private_folder
 from launcher.serve.logs_api import LogsApi
-from launcher.serve.options import REMOTE_DANGER, ServeOptions
+from launcher.serve.options import REMOTE_DANGER, ServeOptions, is_loopback
 from launcher.serve.s3 import EmbeddedS3
 from launcher.serve.sagemaker_api import SageMakerApi
 from launcher.serve.store import EndpointStore
@@ -139,7 +138,7 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
                                 name=f"serve-{s.server_address[0]!s}") for s in servers]
     for thread in threads:
         thread.start()
-    if not _is_loopback(options.host):
+    if not is_loopback(options.host):
         notice(f"listening on {options.host}, reachable from other machines: {REMOTE_DANGER}")
     _write_server_file(state, url, jobs_s3_url)
     notice(f"SageMaker Processing, CloudWatch Logs, STS and S3 at {url}; jobs in {local.jobs_dir}; "
@@ -162,8 +161,10 @@ def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
     return 0
 
 
-def detach(options: ServeOptions, argv: Sequence[str]) -> str:
-    """Start `python -m launcher.serve ARGV` in its own session, wait until it serves; what to tell the user."""
+def detach(options: ServeOptions) -> str:
+    """Start `python -m launcher.serve` with `options` in its own session, wait until it serves; what to tell
+    the user. The child outlives this process and the terminal (its own session, no stdin, output to the log)."""
+    options.check()
     state = private_folder(options.state)
     pid_file = state / PID_FILE
     if _alive(pid_file):
@@ -172,7 +173,7 @@ def detach(options: ServeOptions, argv: Sequence[str]) -> str:
     (state / SERVER_FILE).unlink(missing_ok=True)
     log = open(state / LOG_FILE, "ab")  # noqa: SIM115 (handed to the child)
     with log:
-        child = subprocess.Popen([sys.executable, "-m", "launcher.serve", *argv], stdin=subprocess.DEVNULL,
+        child = subprocess.Popen([sys.executable, "-m", "launcher.serve", *options.argv()], stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=log, start_new_session=True)
     pid_file.write_text(f"{child.pid}\n")
     deadline = time.monotonic() + 60
@@ -258,11 +259,3 @@ def _url_host(host: str) -> str:
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
 
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
