@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.serve.conftest import REGION, REPO, Server
+from tests.serve.conftest import BASE_IMAGE, REGION, REPO, Server, job_request, unique, wait_status
 
 
 def refused(call: Any, **params: Any) -> tuple[str, int]:
@@ -100,3 +100,20 @@ def test_a_non_loopback_address_needs_allow_remote(tmp_path: Any) -> None:
                             timeout=60)
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr and "run code" in result.stderr
+
+
+def test_jobs_never_get_the_servers_keys_except_through_the_credentials_endpoint(server: Server) -> None:
+    sagemaker = server.client("sagemaker")
+    name = unique("nokeys")
+    dump = "import os; [print(f'{k}={v}') for k, v in sorted(os.environ.items())]"
+    sagemaker.create_processing_job(**job_request(name, AppSpecification={
+        "ImageUri": BASE_IMAGE, "ContainerEntrypoint": ["python3", "-c", dump]}))
+    done = wait_status(sagemaker, name, {"Completed", "Failed", "Stopped"})
+    assert done["ProcessingJobStatus"] == "Completed", done.get("FailureReason")
+    printed = (server.jobs / name / "hosts" / "algo-1" / "log.txt").read_text()
+    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.2:" in printed
+    assert "AWS_ENDPOINT_URL=http://169.254.170.2:" in printed
+    assert "AWS_ACCESS_KEY_ID" not in printed and "AWS_SECRET_ACCESS_KEY" not in printed
+    for file in (server.jobs / name).rglob("*"):
+        if file.is_file():
+            assert server.secret_access_key not in file.read_text(errors="replace"), file
