@@ -118,3 +118,11 @@ def test_sdk_v3_script_processor_uploads_code_and_input_to_the_default_bucket(se
     described = json.loads(out.strip().splitlines()[-1])
     assert described["ProcessingJobStatus"] == "Completed"
     assert all(uri.startswith("s3://sagemaker-local/") for uri in described["Inputs"])
+
+
+def test_sdk_v2_framework_processor_runs_its_source_dir(server: Server, tmp_path: Path) -> None:
+    name = unique("sdk-v2-framework")
+    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_framework.py"), name, ROLE,
+                     str(tmp_path))
+    assert "hello framework from source_dir" in out
+    assert json.loads(out.strip().splitlines()[-1])["ProcessingJobStatus"] == "Completed"
