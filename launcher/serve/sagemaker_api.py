@@ -8,6 +8,7 @@ asks `describe`, `list`, `submit`, `stop`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -20,6 +21,7 @@ from launcher.serve.listing import last_modified, list_jobs
 from launcher.serve.store import EndpointRecord, EndpointStore
 from launcher.serve.wire import ServiceError
 
+STOP_ACKNOWLEDGE_SECONDS = 5.0
 DefinitionFromRequest = Callable[[Mapping[str, Any]], JobDefinition]
 
 
@@ -96,8 +98,13 @@ class SageMakerApi:
         return list_jobs(self.backend.list(), params)
 
     def stop_processing_job(self, params: dict[str, Any]) -> dict[str, Any]:
+        """As on SageMaker, the job says Stopping (or has ended) by the time this returns: the backend's
+        supervisor takes the request on its next poll, so wait for that, briefly."""
         name = self._status(params["ProcessingJobName"]).job_name
         self.backend.stop(name)
+        deadline = time.monotonic() + STOP_ACKNOWLEDGE_SECONDS
+        while self.backend.describe(name).status == "InProgress" and time.monotonic() < deadline:
+            time.sleep(0.02)
         return {}
 
     def add_tags(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from typing import Any, TextIO
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from launcher.errors import BackendError, UsageError
-from launcher.local.backend import LocalOptions
+from launcher.local.backend import LocalBackend
 from launcher.local.credentials import ENDPOINT_ADDRESS
+from launcher.local.options import LocalOptions, Supervision
 from launcher.local.workspace import jobs_root
 from launcher.serve import reach
 from launcher.serve.app import Endpoint
@@ -82,14 +83,6 @@ def _is_local_image(image: str) -> bool:
     return True
 
 
-def build_backend(local: LocalOptions) -> Any:
-    """The backend jobs run on. TEMPORARY: the interim adapter until LocalBackend implements Backend with
-    thread supervision; at merge this becomes `LocalBackend(local, supervision="thread")` (or its equivalent)."""
-    from launcher.serve.interim import InterimLocalBackend
-
-    return InterimLocalBackend(local)
-
-
 def _definition_from_request() -> Any:
     from launcher.serve.interim import definition_from_request  # TEMPORARY: launcher.request's at merge
 
@@ -123,9 +116,11 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
             jobs_s3_url = f"http://{inside}:{port}"
         elif inside is None:
             notice(reach.UNREACHABLE)
+    # Jobs are supervised by threads of this process: they belong to the server; if it dies, the next reader
+    # reconciles them to Failed.
     local = LocalOptions(jobs_dir=options.jobs_dir or jobs_root(), region=options.region, endpoint_url=jobs_s3_url,
-                         echo_logs=False)
-    backend = build_backend(local)
+                         supervision=Supervision.THREAD)
+    backend = LocalBackend(local)
     images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
                                  _is_local_image, notice)
     store = EndpointStore(state / "jobs")
