@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from launcher.backend import Backend, JobStatus
+from launcher.backend import Backend, JobStatus, StopCause
 from launcher.definition import JobDefinition
-from launcher.errors import JobNotFoundError
+from launcher.errors import JobNotFoundError, LauncherError
 from launcher.serve.images import ImageResolver
 from launcher.serve.listing import last_modified, list_jobs
 from launcher.serve.store import EndpointRecord, EndpointStore
@@ -33,6 +33,7 @@ class SageMakerApi:
         self.images = images
         self.definition_from_request = definition_from_request
         self._create_lock = threading.Lock()
+        self.submitted: list[str] = []  # the jobs this process supervises: stopped when it shuts down
 
     def handlers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
@@ -63,6 +64,7 @@ class SageMakerApi:
                 if claimed:
                     self.store.release(name)
                 raise
+            self.submitted.append(name)
         return {"ProcessingJobArn": self.backend.describe(name).job_arn}
 
     def _exists(self, name: str) -> bool:
@@ -106,6 +108,22 @@ class SageMakerApi:
         while self.backend.describe(name).status == "InProgress" and time.monotonic() < deadline:
             time.sleep(0.02)
         return {}
+
+    def stop_all(self, timeout: float) -> list[str]:
+        """Stop every job this process still supervises (it is shutting down) and wait for their ends; the
+        names of those that did not end within `timeout`."""
+        running = []
+        for name in self.submitted:
+            try:
+                self.backend.stop(name, StopCause.TERMINATED)
+                running.append(name)
+            except LauncherError:  # ended already
+                continue
+        deadline = time.monotonic() + timeout
+        while running and time.monotonic() < deadline:
+            running = [n for n in running if not self.backend.describe(n).is_terminal]
+            time.sleep(0.1)
+        return running
 
     def add_tags(self, params: dict[str, Any]) -> dict[str, Any]:
         status = self._by_arn(params["ResourceArn"])

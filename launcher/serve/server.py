@@ -60,13 +60,20 @@ class Running:
     jobs_s3_url: str | None
     servers: list[BaseWSGIServer]
     threads: list[threading.Thread]
+    api: SageMakerApi
+    grace_seconds: float
 
-    def close(self) -> None:
+    def close(self, log: TextIO = sys.stderr) -> None:
+        """Stop listening, then stop the jobs this server runs (they would outlive it unsupervised) and wait
+        for their containers to go, within the stop grace period and a little more."""
         for server in self.servers:
             server.shutdown()
             server.server_close()
         for thread in self.threads:
             thread.join(5)
+        left = self.api.stop_all(self.grace_seconds + 30)
+        if left:
+            print(f"byoc serve: jobs still stopping at exit: {', '.join(left)}", file=log, flush=True)
 
 
 def _is_local_image(image: str) -> bool:
@@ -124,8 +131,8 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
                                  _is_local_image, notice)
     store = EndpointStore(state / "jobs")
-    endpoint.handlers = {"sagemaker": SageMakerApi(backend, store, images, _definition_from_request()).handlers(),
-                         "logs": LogsApi(backend).handlers()}
+    api = SageMakerApi(backend, store, images, _definition_from_request())
+    endpoint.handlers = {"sagemaker": api.handlers(), "logs": LogsApi(backend).handlers()}
     if s3 is not None:
         _default_bucket(options, s3)
     sdk_config(options)
@@ -138,7 +145,7 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     _write_server_file(state, url, jobs_s3_url)
     notice(f"SageMaker Processing, CloudWatch Logs, STS and S3 at {url}; jobs in {local.jobs_dir}; "
            f"`eval \"$(byoc serve --print-env)\"` in a client shell")
-    return Running(url, jobs_s3_url, servers, threads)
+    return Running(url, jobs_s3_url, servers, threads, api, local.stop_grace_seconds)
 
 
 def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
@@ -150,8 +157,8 @@ def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
     try:
         stopped.wait()
     finally:
-        running.close()
         (options.state / SERVER_FILE).unlink(missing_ok=True)
+        running.close(log)
         print("byoc serve: stopped", file=log, flush=True)
     return 0
 
@@ -183,7 +190,7 @@ def detach(options: ServeOptions) -> str:
     return f"byoc serve runs in the background at {url} (pid {child.pid}, log {state / LOG_FILE})"
 
 
-def stop(options: ServeOptions, timeout: float = 30) -> str:
+def stop(options: ServeOptions, timeout: float = 300) -> str:
     pid_file = options.state / PID_FILE
     if not _alive(pid_file):
         pid_file.unlink(missing_ok=True)

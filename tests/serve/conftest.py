@@ -45,8 +45,9 @@ class Server:
             aws_secret_access_key=self.secret_access_key, config=Config(**config) if config else None)
 
     def stop(self) -> int:
+        """SIGTERM: the server stops its running jobs (grace period included) before it exits."""
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(30)
+        return self.process.wait(300)
 
 
 def server_environment(home: Path) -> dict[str, str]:

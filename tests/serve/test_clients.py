@@ -42,7 +42,7 @@ def run_client(server: Server, tmp_path: Path, venv: str, *command: str) -> str:
     if not executable.exists():
         pytest.fail(f"{executable} is missing: run `make clients`")
     env = client_env(server, tmp_path)
-    result = subprocess.run([str(executable), *command[1:]], env=env, capture_output=True, text=True, timeout=300,
+    result = subprocess.run([str(executable), *command[1:]], env=env, capture_output=True, text=True, timeout=900,
                             cwd=tmp_path)
     left = tmp_path / "left.log"
     assert not left.exists(), f"the client tried to leave the machine: {left.read_text()}"

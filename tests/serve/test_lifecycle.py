@@ -100,3 +100,42 @@ def test_s3_passed_through_to_the_users_endpoint_with_the_users_keys(tmp_path: P
     finally:
         server.stop()
         assert not remove_jobs(server.jobs)
+
+
+SLEEPER = ("import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: sys.exit(143)); "
+           "print('up', flush=True); time.sleep(600)")
+
+
+def test_a_server_stopped_with_a_job_in_progress_stops_the_job_and_leaves_nothing(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "serve")
+    sagemaker = server.client("sagemaker")
+    name = unique("shutdown")
+    sagemaker.create_processing_job(**job_request(name, AppSpecification={
+        "ImageUri": "byoc/base:latest", "ContainerEntrypoint": ["python3", "-c", SLEEPER]}))
+    wait_status(sagemaker, name, {"InProgress"})
+    assert server.stop() == 0
+    record = json.loads((server.jobs / name / "job.json").read_text())
+    assert record["status"] == "Stopped"
+    assert "SIGTERM" in record["failure_reason"]
+    assert not remove_jobs(server.jobs)
+
+
+def test_a_killed_servers_job_is_reconciled_when_the_server_restarts(tmp_path: Path) -> None:
+    root = tmp_path / "serve"
+    first = start_server(root)
+    sagemaker = first.client("sagemaker")
+    name = unique("killed")
+    sagemaker.create_processing_job(**job_request(name, AppSpecification={
+        "ImageUri": "byoc/base:latest", "ContainerEntrypoint": ["python3", "-c", SLEEPER]}))
+    wait_status(sagemaker, name, {"InProgress"})
+    first.process.kill()
+    first.process.wait(30)
+    second = start_server(root)
+    try:
+        described = second.client("sagemaker").describe_processing_job(ProcessingJobName=name)
+        assert described["ProcessingJobStatus"] == "Failed"
+        assert described["FailureReason"]
+        assert described["AppSpecification"]["ContainerEntrypoint"][-1] == SLEEPER
+        assert not remove_jobs(second.jobs)
+    finally:
+        second.stop()
