@@ -50,19 +50,22 @@ class SageMakerApi:
         name = params["ProcessingJobName"]
         resolution = self.images.resolve(params["AppSpecification"]["ImageUri"])
         local = {**params, "AppSpecification": {**params["AppSpecification"], "ImageUri": resolution.image}}
-        definition = replace(self.definition_from_request(local), job_name=name)
+        try:
+            definition = replace(self.definition_from_request(local), job_name=name)
+        except (KeyError, TypeError, ValueError) as error:  # a member the local backend has no use for yet
+            raise ServiceError("ValidationException", f"the local backend cannot run this request: {error!r} "
+                                                      "(DatasetDefinition inputs, FeatureStore outputs, ...)") from None
         record = EndpointRecord(dict(params), list(params.get("Tags", [])),
                                 None if resolution.known else resolution.failure_hint())
-        with self._create_lock:  # one name, one job: the store's claim and the backend's agree
+        with self._create_lock:  # one name, one job: the store's record and the backend's agree
             if self._exists(name):
                 raise ServiceError("ResourceInUse", f"Job name must be unique within an AWS account and region, "
                                                     f"and a job with this name already exists ({name})")
-            claimed = self.store.claim(name, record)
+            self.store.put(name, record)  # before submit: a describe right after create finds it
             try:
                 self.backend.submit(definition)
             except BaseException:
-                if claimed:
-                    self.store.release(name)
+                self.store.release(name)
                 raise
             self.submitted.append(name)
         return {"ProcessingJobArn": self.backend.describe(name).job_arn}

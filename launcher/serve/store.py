@@ -38,14 +38,11 @@ class EndpointStore:
     def get(self, job_name: str) -> EndpointRecord | None:
         return self._records.get(job_name)
 
-    def claim(self, job_name: str, record: EndpointRecord) -> bool:
-        """Keep `record` unless the name already has one (a duplicate create); whether it was kept."""
+    def put(self, job_name: str, record: EndpointRecord) -> None:
+        """Keep `record` for a job being created (replacing one left by a job whose folder was deleted)."""
         with self._lock:
-            if job_name in self._records:
-                return False
             self._records[job_name] = record
         self._write(job_name, record)
-        return True
 
     def release(self, job_name: str) -> None:
         with self._lock:
