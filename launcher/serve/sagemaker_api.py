@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from launcher.backend import Backend, JobStatus, StopCause
-from launcher.definition import JobDefinition
 from launcher.errors import JobNotFoundError, LauncherError
+from launcher.request import definition_from_request
 from launcher.serve.images import ImageResolver
 from launcher.serve.listing import last_modified, list_jobs
 from launcher.serve.store import EndpointRecord, EndpointStore
 from launcher.serve.wire import ServiceError
 
 STOP_ACKNOWLEDGE_SECONDS = 5.0
-DefinitionFromRequest = Callable[[Mapping[str, Any]], JobDefinition]
 
 
 class SageMakerApi:
-    def __init__(self, backend: Backend, store: EndpointStore, images: ImageResolver,
-                 definition_from_request: DefinitionFromRequest) -> None:
+    def __init__(self, backend: Backend, store: EndpointStore, images: ImageResolver) -> None:
         self.backend = backend
         self.store = store
         self.images = images
-        self.definition_from_request = definition_from_request
         self._create_lock = threading.Lock()
         self.submitted: list[str] = []  # the jobs this process supervises: stopped when it shuts down
 
@@ -50,11 +47,7 @@ class SageMakerApi:
         name = params["ProcessingJobName"]
         resolution = self.images.resolve(params["AppSpecification"]["ImageUri"])
         local = {**params, "AppSpecification": {**params["AppSpecification"], "ImageUri": resolution.image}}
-        try:
-            definition = replace(self.definition_from_request(local), job_name=name)
-        except (KeyError, TypeError, ValueError) as error:  # a member the local backend has no use for yet
-            raise ServiceError("ValidationException", f"the local backend cannot run this request: {error!r} "
-                                                      "(DatasetDefinition inputs, FeatureStore outputs, ...)") from None
+        definition = replace(definition_from_request(local), job_name=name)  # JobDefinitionError: the problems
         record = EndpointRecord(dict(params), list(params.get("Tags", [])),
                                 None if resolution.known else resolution.failure_hint())
         with self._create_lock:  # one name, one job: the store's record and the backend's agree

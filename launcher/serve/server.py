@@ -90,12 +90,6 @@ def _is_local_image(image: str) -> bool:
     return True
 
 
-def _definition_from_request() -> Any:
-    from launcher.serve.interim import definition_from_request  # TEMPORARY: launcher.request's at merge
-
-    return definition_from_request
-
-
 def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     options.check()
     state = private_folder(options.state)
@@ -131,7 +125,7 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
                                  _is_local_image, notice)
     store = EndpointStore(state / "jobs")
-    api = SageMakerApi(backend, store, images, _definition_from_request())
+    api = SageMakerApi(backend, store, images)
     endpoint.handlers = {"sagemaker": api.handlers(), "logs": LogsApi(backend).handlers()}
     if s3 is not None:
         _default_bucket(options, s3)

@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from tests.serve.conftest import BASE_IMAGE, LOG_GROUP, job_request, unique, wait_status
 
-PRINTER = "import json; h = json.load(open('/opt/ml/config/resourceconfig.json'))['current_host']\n" \
-          "for i in range(25): print(f'{h} line {i}')"
+PRINTER = ("import json; h = json.load(open('/opt/ml/config/resourceconfig.json'))['current_host']; "
+           "[print(f'{h} line {i}') for i in range(25)]")
 
 
 @pytest.fixture(scope="module")
