@@ -29,7 +29,7 @@ from launcher.errors import LauncherError
 from launcher.serve import auth, sts_api, wire
 from launcher.serve.keys import KeyRing
 from launcher.serve.s3 import EmbeddedS3
-from launcher.serve.wire import Response, ServiceError
+from launcher.serve.wire import Response, ServiceFault
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 _TARGETS = {"SageMaker": "sagemaker", "Logs_20140328": "logs"}
@@ -70,7 +70,7 @@ class Endpoint:
             else:
                 response, detail = self._call(route, body, request, signed)
                 status, out_headers, data = response.status, list(response.headers.items()), response.body
-        except ServiceError as error:
+        except ServiceFault as error:
             status, out_headers, data = self._error(route, error)
             detail = f"{detail} {error.code}: {error.message}".strip()
         start_response(f"{status} {_reason(status)}", [*out_headers, ("x-amzn-RequestId", _request_id())])
@@ -79,22 +79,22 @@ class Endpoint:
 
     def _call(self, route: _Route, body: bytes, request: Request, signed: auth.Signed) -> tuple[Response, str]:
         if route.operation is None:
-            raise ServiceError("InvalidAction", "no Action or X-Amz-Target: this endpoint serves SageMaker, "
+            raise ServiceFault("InvalidAction", "no Action or X-Amz-Target: this endpoint serves SageMaker, "
                                                 "CloudWatch Logs, STS and S3")
         if route.service == "sts" and signed.service != "sts":
-            raise ServiceError("InvalidAction", f"{signed.service.upper()} {route.operation} is not served by byoc "
+            raise ServiceFault("InvalidAction", f"{signed.service.upper()} {route.operation} is not served by byoc "
                                                 "serve (a role given as a full ARN needs no IAM call)")
         op = wire.operation(route.service, route.operation)
         if route.service == "sts":
             params = wire.parse_query(op, request.form)
             wire.validate(op, params)
             if route.operation != "GetCallerIdentity":
-                raise ServiceError("InvalidAction", f"STS {route.operation} is not served here (only "
+                raise ServiceFault("InvalidAction", f"STS {route.operation} is not served here (only "
                                                     "GetCallerIdentity)")
             return wire.answer(op, sts_api.get_caller_identity(signed.access_key_id)), signed.access_key_id
         handler = self.handlers[route.service].get(route.operation)
         if handler is None:
-            raise ServiceError("UnknownOperationException",
+            raise ServiceFault("UnknownOperationException",
                                f"{_NAMES[route.service]} {route.operation} is not served by byoc serve (it serves "
                                f"{', '.join(sorted(self.handlers[route.service]))})")
         params = wire.parse_json(op, body)
@@ -103,27 +103,27 @@ class Endpoint:
             result = handler(params)
         except LauncherError as error:
             raise wire.from_launcher_error(error) from None
-        except ServiceError:
+        except ServiceFault:
             raise
         except Exception:
             traceback.print_exc(file=self.log)
-            raise ServiceError("InternalFailure", "byoc serve failed unexpectedly (a bug): see its log", 500) from None
+            raise ServiceFault("InternalFailure", "byoc serve failed unexpectedly (a bug): see its log", 500) from None
         name = params.get("ProcessingJobName") or params.get("logStreamName") or params.get("ResourceArn") or ""
         return wire.answer(op, result), str(name)
 
     def _s3(self, environ: dict[str, Any], body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         if self.s3 is None:
-            raise ServiceError("NotImplemented", f"byoc serve passes S3 through to {self.s3_elsewhere}: send S3 "
+            raise ServiceFault("NotImplemented", f"byoc serve passes S3 through to {self.s3_elsewhere}: send S3 "
                                                  f"requests there (AWS_ENDPOINT_URL_S3={self.s3_elsewhere})", 501)
         try:
             return self.s3(environ, body)
         except Exception:
             traceback.print_exc(file=self.log)
-            raise ServiceError("InternalError", "the embedded S3 failed unexpectedly: see byoc serve's log",
+            raise ServiceFault("InternalError", "the embedded S3 failed unexpectedly: see byoc serve's log",
                                500) from None
 
     @staticmethod
-    def _error(route: _Route, error: ServiceError) -> tuple[int, list[tuple[str, str]], bytes]:
+    def _error(route: _Route, error: ServiceFault) -> tuple[int, list[tuple[str, str]], bytes]:
         if route.protocol == "s3":
             body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{_xml(error.code)}</Code>'
                     f"<Message>{_xml(error.message)}</Message></Error>").encode()

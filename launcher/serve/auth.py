@@ -25,7 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from launcher.serve.keys import KeyRing
-from launcher.serve.wire import ServiceError
+from launcher.serve.wire import ServiceFault
 
 MAX_SKEW = timedelta(minutes=15)
 _AUTH = re.compile(r"AWS4-HMAC-SHA256\s+Credential=([^/,\s]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,\s*"
@@ -63,7 +63,7 @@ def scope_service(headers: Mapping[str, str]) -> str | None:
 
 
 def verify(request: Incoming, keys: KeyRing, protocol: str, now: datetime | None = None) -> Signed:
-    """The signer of `request`, or the ServiceError AWS answers for `protocol` ("json", "query", "s3")."""
+    """The signer of `request`, or the ServiceFault AWS answers for `protocol` ("json", "query", "s3")."""
     header = _header(request.headers, "authorization")
     if header is None:
         raise _missing(protocol)
@@ -120,7 +120,7 @@ def _check_payload(request: Incoming) -> None:
         return  # UNSIGNED-PAYLOAD, streaming: the chunks or checksums carry the integrity
     actual = hashlib.sha256(request.body).hexdigest() if request.body else EMPTY_SHA256_HASH
     if actual != declared:
-        raise ServiceError("XAmzContentSHA256Mismatch",
+        raise ServiceFault("XAmzContentSHA256Mismatch",
                            "The provided 'x-amz-content-sha256' header does not match what was computed.", 400)
 
 
@@ -131,35 +131,35 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _missing(protocol: str) -> ServiceError:
+def _missing(protocol: str) -> ServiceFault:
     if protocol == "json":
-        return ServiceError("MissingAuthenticationTokenException", "Missing Authentication Token", 400)
+        return ServiceFault("MissingAuthenticationTokenException", "Missing Authentication Token", 400)
     if protocol == "query":
-        return ServiceError("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
-    return ServiceError("AccessDenied", "Access Denied: the request is not signed (this endpoint serves only "
+        return ServiceFault("MissingAuthenticationToken", "Request is missing Authentication Token", 403)
+    return ServiceFault("AccessDenied", "Access Denied: the request is not signed (this endpoint serves only "
                                         "SigV4-signed requests)", 403)
 
 
-def _refusal(protocol: str, what: str, detail: str | None) -> ServiceError:
+def _refusal(protocol: str, what: str, detail: str | None) -> ServiceFault:
     if what == "key":
         if protocol == "json":
-            return ServiceError("UnrecognizedClientException", _INVALID_TOKEN, 400)
+            return ServiceFault("UnrecognizedClientException", _INVALID_TOKEN, 400)
         if protocol == "query":
-            return ServiceError("InvalidClientTokenId", _INVALID_TOKEN, 403)
-        return ServiceError("InvalidAccessKeyId",
+            return ServiceFault("InvalidClientTokenId", _INVALID_TOKEN, 403)
+        return ServiceFault("InvalidAccessKeyId",
                             "The AWS Access Key Id you provided does not exist in our records.", 403)
     message = _SIGNATURE_MISMATCH if detail is None else f"{_SIGNATURE_MISMATCH} ({detail})"
     if protocol == "json":
-        return ServiceError("InvalidSignatureException", message, 400)
-    return ServiceError("SignatureDoesNotMatch", message, 403)
+        return ServiceFault("InvalidSignatureException", message, 400)
+    return ServiceFault("SignatureDoesNotMatch", message, 403)
 
 
-def _expired(protocol: str, stamp: str, now: datetime) -> ServiceError:
+def _expired(protocol: str, stamp: str, now: datetime) -> ServiceFault:
     message = (f"Signature expired: {stamp} is now earlier than {(now - MAX_SKEW).strftime('%Y%m%dT%H%M%SZ')} "
                f"({now.strftime('%Y%m%dT%H%M%SZ')} - 15 min.)")
     if protocol == "s3":
-        return ServiceError("RequestTimeTooSkewed",
+        return ServiceFault("RequestTimeTooSkewed",
                             "The difference between the request time and the current time is too large.", 403)
     if protocol == "query":
-        return ServiceError("SignatureDoesNotMatch", message, 403)
-    return ServiceError("InvalidSignatureException", message, 400)
+        return ServiceFault("SignatureDoesNotMatch", message, 403)
+    return ServiceFault("InvalidSignatureException", message, 400)

@@ -27,10 +27,6 @@ DEFAULT_MAPPINGS: Mapping[str, str] = {
 }
 
 
-class ImageMapError(UsageError):
-    """A malformed `--image-map` or images file."""
-
-
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The local image to run for `requested`; `rule` says why (None when it runs as is)."""
@@ -64,7 +60,7 @@ def parse_mapping(text: str) -> tuple[str, str]:
     """`URI_OR_REPOSITORY=local:tag` from the command line."""
     source, sep, target = text.partition("=")
     if not sep or not source.strip() or not target.strip():
-        raise ImageMapError(f"--image-map {text!r}: expected URI_OR_REPOSITORY=LOCAL_IMAGE, e.g. "
+        raise UsageError(f"--image-map {text!r}: expected URI_OR_REPOSITORY=LOCAL_IMAGE, e.g. "
                             "my-repo=my-image:latest")
     return source.strip(), target.strip()
 
@@ -74,13 +70,13 @@ def load_images_file(path: Path) -> dict[str, str]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ImageMapError(f"images file {path}: {error.strerror}") from None
+        raise UsageError(f"images file {path}: {error.strerror}") from None
     except yaml.YAMLError as error:
-        raise ImageMapError(f"images file {path}: not YAML: {error}") from None
+        raise UsageError(f"images file {path}: not YAML: {error}") from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ImageMapError(f"images file {path}: expected lines `URI_OR_REPOSITORY: local-image:tag`")
+        raise UsageError(f"images file {path}: expected lines `URI_OR_REPOSITORY: local-image:tag`")
     return dict(data)
 
 

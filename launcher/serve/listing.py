@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from launcher.backend import JobStatus
-from launcher.serve.wire import ServiceError
+from launcher.serve.wire import ServiceFault
 
 DEFAULT_MAX_RESULTS = 10
 
@@ -83,5 +83,5 @@ def _decode(token: str, sort_by: str) -> list[Any]:
             raise ValueError
         return list(data["after"])
     except (ValueError, KeyError, TypeError):
-        raise ServiceError("ValidationException", "Invalid pagination token: NextToken was not returned by "
+        raise ServiceFault("ValidationException", "Invalid pagination token: NextToken was not returned by "
                                                   "ListProcessingJobs with this SortBy") from None

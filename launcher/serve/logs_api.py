@@ -18,7 +18,7 @@ from typing import Any
 
 from launcher.backend import Backend, JobStatus, LogEvent
 from launcher.errors import JobNotFoundError
-from launcher.serve.wire import ServiceError
+from launcher.serve.wire import ServiceFault
 
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 MAX_EVENTS = 10000
@@ -74,7 +74,7 @@ class LogsApi:
         prefix = params.get("logStreamNamePrefix", "")
         order = params.get("orderBy", "LogStreamName")
         if prefix and order == "LastEventTime":
-            raise ServiceError("InvalidParameterException",
+            raise ServiceFault("InvalidParameterException",
                                "Cannot order by LastEventTime with a logStreamNamePrefix.")
         rows = []
         for name, status, host in self._streams(prefix):
@@ -116,7 +116,7 @@ class LogsApi:
             if status is not None and stream_name(status, match["host"]) == name \
                     and any(h.name == match["host"] for h in status.hosts):
                 return status, match["host"]
-        raise ServiceError("ResourceNotFoundException", "The specified log stream does not exist.")
+        raise ServiceFault("ResourceNotFoundException", "The specified log stream does not exist.")
 
     def get_log_events(self, params: dict[str, Any]) -> dict[str, Any]:
         status, host = self._stream(params)
@@ -151,7 +151,7 @@ class LogsApi:
         names = params.get("logStreamNames")
         prefix = params.get("logStreamNamePrefix", "")
         if names and prefix:
-            raise ServiceError("InvalidParameterException",
+            raise ServiceFault("InvalidParameterException",
                                "logStreamNames and logStreamNamePrefix cannot be specified together.")
         streams = [s for s in self._streams(prefix) if not names or s[0] in names]
         match = _matcher(params.get("filterPattern", ""))
@@ -179,7 +179,7 @@ class LogsApi:
     def _group(params: Mapping[str, Any]) -> None:
         group = params.get("logGroupName") or params.get("logGroupIdentifier")
         if group != LOG_GROUP:
-            raise ServiceError("ResourceNotFoundException", "The specified log group does not exist.")
+            raise ServiceFault("ResourceNotFoundException", "The specified log group does not exist.")
 
 
 def _region(status: JobStatus) -> str:
@@ -200,21 +200,21 @@ def _offset(token: str | None) -> int:
     try:
         offset = int(json.loads(base64.urlsafe_b64decode(token.encode()))["o"])
     except (ValueError, KeyError, TypeError):
-        raise ServiceError("InvalidParameterException", "The specified nextToken is invalid.") from None
+        raise ServiceFault("InvalidParameterException", "The specified nextToken is invalid.") from None
     return max(offset, 0)
 
 
 def _position(token: str) -> tuple[str, int]:
     direction, _, digits = token.partition("/")
     if direction not in ("f", "b") or not digits.isdigit():
-        raise ServiceError("InvalidParameterException", "The specified nextToken is invalid.")
+        raise ServiceFault("InvalidParameterException", "The specified nextToken is invalid.")
     return direction, int(digits)
 
 
 def _matcher(pattern: str) -> Any:
     """CloudWatch's plain filter patterns: every term (a word or a "quoted phrase") must occur; `?term` any-of."""
     if pattern.strip().startswith(("{", "[")):
-        raise ServiceError("InvalidParameterException",
+        raise ServiceFault("InvalidParameterException",
                            "this endpoint supports term filter patterns only (words and \"quoted phrases\")")
     terms = re.findall(r'\?"[^"]*"|\?\S+|"[^"]*"|\S+', pattern)
     required = [t.strip('"') for t in terms if not t.startswith("?")]

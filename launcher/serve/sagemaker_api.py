@@ -19,7 +19,7 @@ from launcher.request import definition_from_request
 from launcher.serve.images import ImageResolver
 from launcher.serve.listing import last_modified, list_jobs
 from launcher.serve.store import EndpointRecord, EndpointStore
-from launcher.serve.wire import ServiceError
+from launcher.serve.wire import ServiceFault
 
 STOP_ACKNOWLEDGE_SECONDS = 5.0
 
@@ -52,7 +52,7 @@ class SageMakerApi:
                                 None if resolution.known else resolution.failure_hint())
         with self._create_lock:  # one name, one job: the store's record and the backend's agree
             if self._exists(name):
-                raise ServiceError("ResourceInUse", f"Job name must be unique within an AWS account and region, "
+                raise ServiceFault("ResourceInUse", f"Job name must be unique within an AWS account and region, "
                                                     f"and a job with this name already exists ({name})")
             self.store.put(name, record)  # before submit: a describe right after create finds it
             try:
@@ -126,7 +126,7 @@ class SageMakerApi:
         tags = {t["Key"]: t for t in self._tags(status)}
         tags.update({t["Key"]: t for t in params["Tags"]})
         if len(tags) > 50:
-            raise ServiceError("ResourceLimitExceeded", f"{params['ResourceArn']} would have {len(tags)} tags; "
+            raise ServiceFault("ResourceLimitExceeded", f"{params['ResourceArn']} would have {len(tags)} tags; "
                                                         "the limit is 50")
         self.store.set_tags(status.job_name, status.request, list(tags.values()))
         return {"Tags": list(tags.values())}
@@ -156,7 +156,7 @@ class SageMakerApi:
         try:
             return self.backend.describe(name)
         except JobNotFoundError:
-            raise ServiceError("ResourceNotFound", f"Could not find requested job with name {name}") from None
+            raise ServiceFault("ResourceNotFound", f"Could not find requested job with name {name}") from None
 
     def _by_arn(self, arn: str) -> JobStatus:
         kind, _, name = arn.rpartition(":")[2].partition("/")
@@ -164,4 +164,4 @@ class SageMakerApi:
             for status in self.backend.list():
                 if status.job_arn == arn or status.job_name.lower() == name.lower():
                     return status
-        raise ServiceError("ResourceNotFound", f"Could not find resource {arn} (this endpoint holds processing jobs)")
+        raise ServiceFault("ResourceNotFound", f"Could not find resource {arn} (this endpoint holds processing jobs)")

@@ -6,7 +6,7 @@
     error    --the same serializers: `__type` + `message` (JSON), <ErrorResponse> (query)
 
 Nothing here knows an operation's meaning; the APIs (`sagemaker_api`, `logs_api`, `sts_api`) return
-plain dicts with the API's own member names and raise `ServiceError` or a `LauncherError`.
+plain dicts with the API's own member names and raise `ServiceFault` or a `LauncherError`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ from launcher.errors import LauncherError
 from launcher.serve.constraints import check_constraints
 
 
-class ServiceError(Exception):
-    """An AWS error answer: `code` (botocore's `Error.Code`), `message`, and the HTTP status AWS uses."""
+class ServiceFault(Exception):
+    """An AWS error answer that is not one of the launcher's errors (a refused signature, an unknown operation,
+    a constraint of the service model): `code` (botocore's `Error.Code`), `message`, the HTTP status AWS uses.
+    The launcher's own errors reach the client through `from_launcher_error`."""
 
     def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -40,9 +42,9 @@ class ServiceError(Exception):
         self.status = status
 
 
-def from_launcher_error(error: LauncherError) -> ServiceError:
+def from_launcher_error(error: LauncherError) -> ServiceFault:
     """The one mapping from the launcher's error tree to what the endpoint answers (errors.py draws it)."""
-    return ServiceError(error.aws_code, str(error), error.http_status)
+    return ServiceFault(error.aws_code, str(error), error.http_status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ def operation(service: str, name: str) -> OperationModel:
     try:
         found: OperationModel = model(service).operation_model(name)
     except Exception:  # botocore's OperationNotFoundError
-        raise ServiceError("UnknownOperationException", f"{service} has no operation {name}") from None
+        raise ServiceFault("UnknownOperationException", f"{service} has no operation {name}") from None
     return found
 
 
@@ -93,11 +95,11 @@ def validate(op: OperationModel, params: Mapping[str, Any]) -> None:
         return
     report = _validator.validate(params, op.input_shape)
     if report.has_errors():
-        raise ServiceError("ValidationException", report.generate_report())
+        raise ServiceFault("ValidationException", report.generate_report())
     problems = check_constraints(params, op.input_shape)
     if problems:
         count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
-        raise ServiceError("ValidationException", count + "; ".join(problems))
+        raise ServiceFault("ValidationException", count + "; ".join(problems))
 
 
 def _serializer(op: OperationModel) -> ResponseSerializer:
@@ -119,7 +121,7 @@ class _WireError(Exception):
         self.message = message
 
 
-def error(service: str, op_name: str | None, err: ServiceError) -> Response:
+def error(service: str, op_name: str | None, err: ServiceFault) -> Response:
     """The error as the service's protocol writes it; the HTTP status is AWS's for that code."""
     op = model(service).operation_model(op_name) if op_name else OperationModel({}, model(service))
     with warnings.catch_warnings():  # moto warns of codes its models lack (the common ones, ours)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from launcher.serve.images import ImageMapError, ImageResolver, load_images_file, parse_mapping, repository_of
+from launcher.errors import UsageError
+from launcher.serve.images import ImageResolver, load_images_file, parse_mapping, repository_of
 from tests.serve.conftest import Server, job_request, unique, wait_status
 
 SKLEARN_URI = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -46,13 +47,13 @@ def test_a_local_image_runs_as_is_and_a_user_mapping_wins() -> None:
 
 def test_mappings_from_the_command_line_and_the_images_file(tmp_path: Path) -> None:
     assert parse_mapping("team/app=mine:1") == ("team/app", "mine:1")
-    with pytest.raises(ImageMapError, match="URI_OR_REPOSITORY=LOCAL_IMAGE"):
+    with pytest.raises(UsageError, match="URI_OR_REPOSITORY=LOCAL_IMAGE"):
         parse_mapping("team/app")
     file = tmp_path / "images.yaml"
     file.write_text("team/app: mine:1\n")
     assert load_images_file(file) == {"team/app": "mine:1"}
     file.write_text("- a\n")
-    with pytest.raises(ImageMapError, match=str(file)):
+    with pytest.raises(UsageError, match=str(file)):
         load_images_file(file)
 
 
