@@ -35,7 +35,7 @@ venv: $(VENV)/.installed ## Create .venv with the pinned launcher, test and lint
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -c requirements.lock -e '.[dev,sagemaker]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev,sagemaker,serve]'
 	@touch $@
 
 build: $(addprefix build/,$(IMAGES)) ## Build every image
@@ -100,8 +100,19 @@ lint: venv ## ruff and mypy (strict)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: venv build lint ## Everything the tests need (engine, images, venv), then the whole suite
+# The clients `byoc serve` is tested with, each in its own venv (SDK v2 and v3 cannot share one), pinned by
+# tests/serve/clients/<name>.lock (a pip freeze); made once per checkout.
+CLIENTS := .clients
+
+clients: $(CLIENTS)/sdk-v2/.installed $(CLIENTS)/sdk-v3/.installed $(CLIENTS)/awscli/.installed ## Client venvs for the serve tests (SDK v2, SDK v3, AWS CLI)
+
+$(CLIENTS)/%/.installed: tests/serve/clients/%.lock
+	@rm -rf $(CLIENTS)/$* && $(PYTHON) -m venv $(CLIENTS)/$*
+	$(CLIENTS)/$*/bin/pip install -q -r $<
+	@touch $@
+
+test: venv build lint clients ## Everything the tests need (engine, images, venvs), then the whole suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 comma := ,
-.PHONY: help engine offline-base venv build demo bench lint test
+.PHONY: help engine offline-base venv build demo bench lint test clients

@@ -4,7 +4,11 @@ S3Prefix (SageMaker semantics, processing-contract.md §4):
   - every object whose key starts with the prefix *string*; a key-prefix match, not a folder match:
     `s3://b/data/train` matches `data/train-1.csv`, `data/training.csv` and `data/train/x.csv`;
   - an object lands at its key relative to the prefix up to the prefix's last "/":
-    `s3://b/data/train` + `data/train-1.csv` -> `train-1.csv`; `s3://b/data/` + `data/x/y.csv` -> `x/y.csv`.
+    `s3://b/data/train` + `data/train-1.csv` -> `train-1.csv`; `s3://b/data/` + `data/x/y.csv` -> `x/y.csv`;
+    except that a key continuing the prefix with "/" lands relative to the whole prefix, as a folder:
+    `s3://b/data/train` + `data/train/x.csv` -> `x.csv`. The SDKs rely on that: `ProcessingInput(source=
+    <local folder>)` uploads to `s3://<bucket>/<job>/input/<name>/...` and sends that prefix without its
+    slash, and the job reads `<LocalPath>/<file>`;
     A URI that names one object is a prefix matching it, so it lands as its basename (and any longer key
     that starts with it, `code/run.py.bak`, is an input too, as in SageMaker);
   - zero-byte keys ending with "/" are the "folders" the S3 console makes: skipped;
@@ -140,7 +144,9 @@ def _list_s3_prefix(prefix: S3Location, client: S3Client) -> list[SourceObject]:
                 if key.endswith("/") and size == 0:
                     continue
                 location = S3Location(prefix.bucket, key)
-                found.append(SourceObject(location, _landing_path(key[len(base) :], location.uri), size))
+                folder = bool(prefix.key) and not prefix.key.endswith("/") and key.startswith(f"{prefix.key}/")
+                start = len(prefix.key) + 1 if folder else len(base)
+                found.append(SourceObject(location, _landing_path(key[start:], location.uri), size))
     if not found:
         raise SourceNotFoundError(
             prefix.uri,

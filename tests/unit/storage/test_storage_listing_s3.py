@@ -41,7 +41,7 @@ def test_prefix_is_a_key_prefix_match_landing_relative_to_its_last_slash(put, s3
     assert listed("s3://bkt/data/train", s3) == [
         ("s3://bkt/data/train-1.csv", "train-1.csv", 1),
         ("s3://bkt/data/train-2.csv", "train-2.csv", 2),
-        ("s3://bkt/data/train/x.csv", "train/x.csv", 4),
+        ("s3://bkt/data/train/x.csv", "x.csv", 4),  # the prefix continued by "/": a folder
         ("s3://bkt/data/training.csv", "training.csv", 3),
     ]
 
