@@ -88,6 +88,9 @@ push/%: venv ## Push one image, e.g. make push/sklearn (byoc/sklearn:TAG to ECR 
 
 .PHONY: push push-all
 
+serve: venv build ## byoc serve in the foreground: the SageMaker API on 127.0.0.1:8580 (client exports: byoc serve --print-env)
+	$(VENV)/bin/byoc serve
+
 demo: venv build/sklearn ## Quickstart: PCA of 8 ECG recordings sharded over 4 local instances (no AWS account)
 	@[ -f examples/data/ecg/ecg-7.csv ] || $(PY) examples/data/generate.py
 	$(VENV)/bin/byoc run examples/pca-ecg.yaml --timeline
@@ -115,4 +118,4 @@ test: venv build lint clients ## Everything the tests need (engine, images, venv
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 comma := ,
-.PHONY: help engine offline-base venv build demo bench lint test clients
+.PHONY: help engine offline-base venv build demo serve bench lint test clients

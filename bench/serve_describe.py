@@ -33,10 +33,13 @@ SLEEPER = ("import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: s
            "[print(i, flush=True) or time.sleep(0.5) for i in range(100000)]")
 
 
+SERVE = [sys.executable, "-m", "launcher.cli", "serve"]
+
+
 def start(root: Path) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
     state = root / "state"
     log = (root / "serve.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "launcher.serve", "--port", "0", "--state-dir", str(state),
+    process = subprocess.Popen([*SERVE, "--port", "0", "--state-dir", str(state),
                                 "--jobs-dir", str(root / "jobs")], cwd=REPO, stdout=log, stderr=log)
     while not (state / "server.json").exists():
         if process.poll() is not None:

@@ -32,7 +32,7 @@ from launcher.local.options import LocalOptions, Supervision
 from launcher.local.reconcile import reconciled
 from launcher.local.record import HostRecord, JobRecord, OutputRecord
 from launcher.local.status import job_status
-from launcher.local.stopping import request_stop
+from launcher.local.stopping import read_stop_request, request_stop
 from launcher.local.workspace import JobWorkspace, host_names
 from launcher.request import to_create_processing_job_request
 from launcher.validation import validate
@@ -93,8 +93,7 @@ class LocalBackend:
         return name
 
     def describe(self, job_name: str) -> JobStatus:
-        workspace = self._workspace(job_name)
-        return job_status(reconciled(workspace), records.load_request(workspace.request_file))
+        return self._status(self._workspace(job_name))
 
     def logs(self, job_name: str, host: str | None = None, follow: bool = False) -> Iterator[LogEvent]:
         workspace = self._workspace(job_name)
@@ -109,9 +108,9 @@ class LocalBackend:
 
     def wait(self, job_name: str) -> JobStatus:
         workspace = self._workspace(job_name)
-        while not (record := reconciled(workspace)).is_terminal:
+        while not reconciled(workspace).is_terminal:
             time.sleep(WAIT_POLL_SECONDS)
-        return job_status(record, records.load_request(workspace.request_file))
+        return self._status(workspace)
 
     def stop(self, job_name: str, cause: StopCause = StopCause.REQUESTED, *, kill: bool = False) -> None:
         workspace = self._workspace(job_name)
@@ -123,13 +122,20 @@ class LocalBackend:
     def list(self) -> list[JobStatus]:
         found = []
         for record_file in self.options.jobs_dir.glob("*/job.json"):
-            workspace = JobWorkspace(record_file.parent)
-            found.append(job_status(reconciled(workspace), records.load_request(workspace.request_file)))
+            found.append(self._status(JobWorkspace(record_file.parent)))
         return sorted(found, key=lambda status: status.creation_time, reverse=True)
 
     def workspace(self, job_name: str) -> JobWorkspace:
         """The job's folder (for local-only tools: the timeline, `byoc debug`)."""
         return self._workspace(job_name)
+
+    @staticmethod
+    def _status(workspace: JobWorkspace) -> JobStatus:
+        """The job's status; Stopping as soon as a stop was asked for, before its supervisor acts on it."""
+        record = reconciled(workspace)
+        if record.status == "InProgress" and read_stop_request(workspace) is not None:
+            record = replace(record, status="Stopping")
+        return job_status(record, records.load_request(workspace.request_file))
 
     def _workspace(self, job_name: str) -> JobWorkspace:
         workspace = JobWorkspace(self.options.jobs_dir / job_name)

@@ -12,8 +12,8 @@ jobs on the local backend.
     wire: moto's parsers and serializers over botocore's service models; ParamValidator + constraints
     images: registry URI -> local image;  reach: the address job containers use;  store: tags, sent requests
 
-Entry points for the CLI: `run(options)` (foreground), `detach(options)`, `stop(options)`,
-`print_env(options)`; `python -m launcher.serve --help` runs the same with its own argument parser.
+Entry points for the CLI (launcher/cli/serve.py): `run(options)` (foreground), `detach(options, command)`,
+`stop(options)`, `print_env(options)`.
 """
 
 from launcher.serve.environment import print_env

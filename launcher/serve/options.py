@@ -47,7 +47,7 @@ class ServeOptions:
         return self.state_dir if self.state_dir is not None else default_state_dir()
 
     def argv(self) -> list[str]:
-        """The `python -m launcher.serve` arguments that rebuild these options (what --detach starts)."""
+        """The `byoc serve` arguments that rebuild these options (what --detach starts)."""
         args = ["--host", self.host, "--port", str(self.port), "--region", self.region,
                 "--default-bucket", self.default_bucket, "--state-dir", str(self.state)]
         if self.allow_remote:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -157,9 +158,10 @@ def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
     return 0
 
 
-def detach(options: ServeOptions) -> str:
-    """Start `python -m launcher.serve` with `options` in its own session, wait until it serves; what to tell
-    the user. The child outlives this process and the terminal (its own session, no stdin, output to the log)."""
+def detach(options: ServeOptions, command: Sequence[str]) -> str:
+    """Start `command` (the client's own way to serve in the foreground) with `options` in its own session,
+    wait until it serves; what to tell the user. The child outlives this process and the terminal (its own
+    session, no stdin, output to the log)."""
     options.check()
     state = private_folder(options.state)
     pid_file = state / PID_FILE
@@ -169,7 +171,7 @@ def detach(options: ServeOptions) -> str:
     (state / SERVER_FILE).unlink(missing_ok=True)
     log = open(state / LOG_FILE, "ab")  # noqa: SIM115 (handed to the child)
     with log:
-        child = subprocess.Popen([sys.executable, "-m", "launcher.serve", *options.argv()], stdin=subprocess.DEVNULL,
+        child = subprocess.Popen([*command, *options.argv()], stdin=subprocess.DEVNULL,
                                  stdout=log, stderr=log, start_new_session=True)
     pid_file.write_text(f"{child.pid}\n")
     deadline = time.monotonic() + 60

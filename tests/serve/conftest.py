@@ -22,6 +22,7 @@ from botocore.config import Config
 from launcher.local.cluster import LABEL_JOB
 
 REPO = Path(__file__).resolve().parents[2]
+SERVE = [sys.executable, "-m", "launcher.cli", "serve"]  # `byoc serve`, as --detach runs it
 REGION = "us-east-1"
 BASE_IMAGE = "byoc/base:latest"
 LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -29,7 +30,7 @@ LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 
 @dataclass
 class Server:
-    """A running `python -m launcher.serve`: its URL, state and jobs folders, and its keys."""
+    """A running `byoc serve`: its URL, state and jobs folders, and its keys."""
 
     process: subprocess.Popen[bytes]
     url: str
@@ -67,7 +68,7 @@ def start_server(root: Path, *args: str, extra_env: dict[str, str] | None = None
     (state / "server.json").unlink(missing_ok=True)
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "launcher.serve", "--port", "0", "--state-dir", str(state), "--jobs-dir", str(jobs),
+            [*SERVE, "--port", "0", "--state-dir", str(state), "--jobs-dir", str(jobs),
              *args], cwd=REPO, env={**server_environment(root), **(extra_env or {})}, stdout=out, stderr=out)
     deadline = time.monotonic() + 60
     while not (state / "server.json").exists():

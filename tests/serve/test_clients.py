@@ -8,12 +8,11 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.serve.conftest import REPO, Server, unique
+from tests.serve.conftest import REPO, SERVE, Server, unique
 
 CLIENTS = REPO / ".clients"
 GUARD = Path(__file__).parent / "clients" / "guard"
@@ -22,7 +21,7 @@ ROLE = "arn:aws:iam::000000000000:role/SageMakerProcessing"
 
 
 def client_env(server: Server, tmp_path: Path) -> dict[str, str]:
-    printed = subprocess.run([sys.executable, "-m", "launcher.serve", "--print-env", "--state-dir", str(server.state)],
+    printed = subprocess.run([*SERVE, "--print-env", "--state-dir", str(server.state)],
                              cwd=REPO, capture_output=True, text=True, check=True).stdout
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SAGEMAKER_", "BYOC_", "PYTHON"))}
     for line in printed.splitlines():

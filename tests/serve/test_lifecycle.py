@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from botocore.exceptions import ClientError
 from tests.serve.conftest import (
     REGION,
     REPO,
+    SERVE,
     job_request,
     remove_jobs,
     server_environment,
@@ -27,7 +27,7 @@ from tests.serve.conftest import (
 
 
 def serve(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "launcher.serve", "--state-dir", str(root / "state"), *args],
+    return subprocess.run([*SERVE, "--state-dir", str(root / "state"), *args],
                           cwd=REPO, env=env or server_environment(root), capture_output=True, text=True, timeout=120)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from typing import Any
@@ -14,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.serve.conftest import BASE_IMAGE, REGION, REPO, Server, job_request, unique, wait_status
+from tests.serve.conftest import BASE_IMAGE, REGION, REPO, SERVE, Server, job_request, unique, wait_status
 
 
 def refused(call: Any, **params: Any) -> tuple[str, int]:
@@ -83,7 +82,7 @@ def test_a_signed_body_cannot_be_swapped(server: Server) -> None:
 def test_the_generated_keys_are_this_users_only_and_print_env_exports_them(server: Server) -> None:
     assert stat.S_IMODE((server.state / "credentials.json").stat().st_mode) == 0o600
     assert stat.S_IMODE(server.state.stat().st_mode) == 0o700
-    printed = subprocess.run([sys.executable, "-m", "launcher.serve", "--print-env", "--state-dir", str(server.state)],
+    printed = subprocess.run([*SERVE, "--print-env", "--state-dir", str(server.state)],
                              cwd=REPO, capture_output=True, text=True, check=True).stdout
     assert f"export AWS_ENDPOINT_URL={server.url}\n" in printed
     assert f"export AWS_ACCESS_KEY_ID={server.access_key_id}\n" in printed
@@ -95,7 +94,7 @@ def test_the_generated_keys_are_this_users_only_and_print_env_exports_them(serve
 
 
 def test_a_non_loopback_address_needs_allow_remote(tmp_path: Any) -> None:
-    result = subprocess.run([sys.executable, "-m", "launcher.serve", "--host", "0.0.0.0", "--port", "0",
+    result = subprocess.run([*SERVE, "--host", "0.0.0.0", "--port", "0",
                              "--state-dir", str(tmp_path / "state")], cwd=REPO, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2
