@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import images, jobs
+from launcher.cli import images, jobs, projects
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -21,5 +21,7 @@ app.command()(jobs.logs)
 app.command()(jobs.stop)
 app.command(name="list")(jobs.list_jobs)
 app.command()(jobs.timeline)
+app.command()(images.build)
 app.command()(images.push)
+app.command()(projects.init)
 
