@@ -46,9 +46,9 @@ class BuildOptions:
         return f"{self.image_prefix}/{image}:{self.tag}"
 
 
-def docker_cli(environ: dict[str, str] | None = None) -> str:
+def docker_cli() -> str:
     """$DOCKER_BUILD, else Debian's /usr/bin/docker, else the first `docker` on PATH (as the Makefile chooses)."""
-    chosen = (os.environ if environ is None else environ).get(DOCKER_ENV)
+    chosen = os.environ.get(DOCKER_ENV)
     if chosen:
         return chosen
     if os.access(DEBIAN_DOCKER, os.X_OK):

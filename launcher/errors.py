@@ -26,8 +26,8 @@
             └── SourceNotFoundError, UnsafeKeyError, LandingConflictError, ManifestError,
                 S3AccessError, LocalFileError
 
-Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job (or an unexpected bug, which also
-prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 128+N interrupted by signal N
+Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job or image build (or an unexpected bug,
+which also prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 128+N interrupted by signal N
 (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: the job is stopped and its record says which). A job that Failed
 because of one of these errors (a missing image, a destination that cannot be written) exits with that
 error's code. Each client has one handler: the CLI's (launcher/cli/handler.py) prints one red line and
