@@ -41,7 +41,6 @@ _ENSURE_KIT_IMAGE = "\t@$(DOCKER) image inspect {reference} >/dev/null 2>&1 || $
 @dataclass(frozen=True, slots=True)
 class Project:
     folder: Path
-    base: Base
     files: tuple[str, ...]  # relative paths, sorted
 
 
@@ -78,7 +77,7 @@ def create_project(target: Path, base: Base, runtime_wheel: Path | None) -> Proj
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Project(target, base, written)
+    return Project(target, written)
 
 
 def render(text: str, values: dict[str, str]) -> str:
