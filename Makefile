@@ -86,9 +86,10 @@ PIPX_SHARED_PIP := pip==26.3
 wheelhouse: $(WHEELHOUSE)/.complete
 
 $(WHEELHOUSE)/.complete: pyproject.toml requirements.lock Makefile $(VENV)/.installed
+	mkdir -p $(WHEELHOUSE)
 	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
-	  > $(WHEELHOUSE).txt
-	$(PY) -m pip download -q -c requirements.lock --only-binary :all: -d $(WHEELHOUSE) -r $(WHEELHOUSE).txt
+	  > $(WHEELHOUSE)/requirements.txt
+	$(PY) -m pip download -q -c requirements.lock --only-binary :all: -d $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
 	$(PY) -m pip download -q --no-deps -d $(WHEELHOUSE) $(PIPX_SHARED_PIP)
 	@touch $@
 

@@ -104,6 +104,8 @@ def _values(name: str, base: Base) -> dict[str, str]:
         "job_summary": "a PySpark app on one Spark cluster over the job's instances" if spark else
         "a Python script using `byoc_runtime.run`",
         "wheel_row": "" if base.kit_image else wheel_row,
+        # byoc check runs the job on 2 hosts too: a Spark app's channel must then be File mode, every host's.
+        "check_job": "job-2.yaml" if spark else "job.yaml",
     }
 
 
