@@ -40,11 +40,11 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 build: $(addprefix build/,$(IMAGES)) ## Build every image
 
-build/%: offline-base wheel ## Build one image, e.g. make build/sklearn
-	DOCKER_BUILDKIT=1 $(DOCKER_BUILD) build --platform linux/amd64 \
-	  --build-arg BASE_IMAGE=$(BASE_IMAGE) \
-	  $(if $(wildcard $(CA_BUNDLE)),--secret id=ca_bundle$(comma)src=$(CA_BUNDLE)) \
-	  -f containers/$*/Dockerfile -t $(IMAGE_PREFIX)/$*:$(TAG) .
+# One recipe for an image, `byoc build` (launcher/build.py), here and in an installed byoc: BuildKit, the CA
+# bundle as the secret `ca_bundle`, the offline base made first when it is missing.
+build/%: engine wheel ## Build one image, e.g. make build/sklearn
+	DOCKER_BUILD=$(DOCKER_BUILD) $(VENV)/bin/byoc build $* --image-prefix $(IMAGE_PREFIX) --tag $(TAG) \
+	  --base-image $(BASE_IMAGE) $(if $(wildcard $(CA_BUNDLE)),--ca-bundle $(CA_BUNDLE))
 
 # The runtime as its own wheel (entrypoints/pyproject.toml), built where the images' Dockerfiles install it
 # from. SOURCE_DATE_EPOCH makes it byte-identical for identical sources, so the images' layers stay cached.
@@ -66,7 +66,42 @@ offline-base/%: engine ## Build byoc/offline-base:SUITE from that Debian release
 
 test: offline-base/bullseye offline-base/trixie
 
-.PHONY: wheel
+# The launcher as a tool: the byoc-processing wheel (pyproject.toml), which carries the images' build contexts
+# and the runtime's wheel (launcher/hatch_build.py), so `pipx install` of it builds and runs with no clone.
+DIST_DIR := build/dist
+
+dist: $(VENV)/.installed ## Build the byoc-processing wheel into build/dist/ (pipx install it: no clone needed)
+	rm -f $(DIST_DIR)/byoc_processing-*.whl
+	$(PY) -m pip wheel -q --no-deps --no-build-isolation -w $(DIST_DIR) .
+	@ls -l $(DIST_DIR)/byoc_processing-*.whl
+
+# tests/tool installs that wheel with no index, as a user with no clone would, from these: the launcher's pinned
+# dependencies as wheels (and the pip pipx puts in its shared venv), and pipx (pinned, in a venv of its own:
+# it needs packaging>=26.3, the dev venv's sagemaker packaging<25).
+WHEELHOUSE := build/wheelhouse
+PIPX_VENV := build/pipx
+PIPX_PINS := pipx==1.18.4 argcomplete==3.7.2 click==8.5.1 packaging==26.4 platformdirs==4.14.8 userpath==1.9.2
+PIPX_SHARED_PIP := pip==26.3
+
+wheelhouse: $(WHEELHOUSE)/.complete
+
+$(WHEELHOUSE)/.complete: pyproject.toml requirements.lock Makefile $(VENV)/.installed
+	mkdir -p $(WHEELHOUSE)
+	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]))' \
+	  > $(WHEELHOUSE)/requirements.txt
+	$(PY) -m pip download -q -c requirements.lock --only-binary :all: -d $(WHEELHOUSE) -r $(WHEELHOUSE)/requirements.txt
+	$(PY) -m pip download -q --no-deps -d $(WHEELHOUSE) $(PIPX_SHARED_PIP)
+	@touch $@
+
+pipx: $(PIPX_VENV)/bin/pipx ## pipx, pinned, in build/pipx (tests/tool installs byoc with it)
+
+$(PIPX_VENV)/bin/pipx:
+	$(PYTHON) -m venv $(PIPX_VENV)
+	$(PIPX_VENV)/bin/pip install -q $(PIPX_PINS)
+
+test: wheelhouse pipx
+
+.PHONY: wheel dist wheelhouse pipx
 
 # ECR: `byoc push` reads AWS_REGION, AWS_ACCOUNT_ID (else STS) and AWS_ENDPOINT_URL[_ECR] from the
 # environment; these variables also work on the make command line. REGISTRY replaces ECR's registry host.
@@ -117,5 +152,4 @@ $(CLIENTS)/%/.installed: tests/serve/clients/%.lock
 test: venv build lint clients ## Everything the tests need (engine, images, venvs), then the whole suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-comma := ,
 .PHONY: help engine offline-base venv build demo serve bench lint test clients

@@ -2,6 +2,8 @@
 
     Exception
     └── LauncherError             1  InternalFailure       an expected failure: one line, no traceback
+        ├── BuildError               an image build failed (`byoc build`); the build's output says why
+        ├── KitFilesError            (launcher.kit) the kit's Dockerfiles or runtime wheel are missing
         ├── UsageError            2  ValidationException   what was asked cannot be done as asked
         │   ├── JobDefinitionError   ValidationException   a job the service would reject (.problems)
         │   ├── MissingSettingError  ValidationException   no role, bucket or region given anywhere
@@ -10,7 +12,9 @@
         │   ├── JobNotFoundError     ResourceNotFound      no job by that name
         │   ├── JobStateError        ValidationException   e.g. stopping a job that has ended
         │   ├── OutputConflictError  (launcher.local.outputs) two hosts wrote one name differently
-        │   └── PushUsageError       (launcher.push) a repository or tag ECR would refuse
+        │   ├── PushUsageError       (launcher.push) a repository or tag ECR would refuse
+        │   ├── BaseImageError       (launcher.offline_base) no base image, and none can be made here
+        │   └── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
@@ -22,8 +26,8 @@
             └── SourceNotFoundError, UnsafeKeyError, LandingConflictError, ManifestError,
                 S3AccessError, LocalFileError
 
-Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job (or an unexpected bug, which also
-prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 128+N interrupted by signal N
+Exit codes of `byoc`: 0 success (a Completed job), 1 a Failed job or image build (or an unexpected bug,
+which also prints a traceback), 2 a usage error, 3 a backend error, 4 a Stopped job, 128+N interrupted by signal N
 (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: the job is stopped and its record says which). A job that Failed
 because of one of these errors (a missing image, a destination that cannot be written) exits with that
 error's code. Each client has one handler: the CLI's (launcher/cli/handler.py) prints one red line and
@@ -130,6 +134,10 @@ class JobNotFoundError(UsageError):
 
 class JobStateError(UsageError):
     """The job is not in a state that allows this (stopping a job that has ended)."""
+
+
+class BuildError(LauncherError):
+    """`docker build` (or the offline base's debootstrap) failed: its own output, shown above, says why."""
 
 
 class EngineError(BackendError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import images, jobs, serve
+from launcher.cli import images, jobs, projects, serve
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app.command()(jobs.logs)
 app.command()(jobs.stop)
 app.command(name="list")(jobs.list_jobs)
 app.command()(jobs.timeline)
+app.command()(images.build)
 app.command()(images.push)
+app.command()(projects.init)
 app.command()(serve.serve)
 

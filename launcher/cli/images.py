@@ -1,7 +1,8 @@
-"""`byoc push`: images to ECR, where SageMaker pulls them from."""
+"""`byoc build` and `byoc push`: the kit's images built from its Dockerfiles, and images pushed to ECR."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,29 @@ from rich.text import Text
 
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(soft_wrap=True, highlight=False)
+
+
+def build(
+    images: Annotated[list[str], typer.Argument(help="The kit's images to build: base, sklearn, spark",
+                                                show_default=False)],
+    tag: Annotated[str, typer.Option(help="Tag of the built images")] = "latest",
+    image_prefix: Annotated[str, typer.Option(help="Images are named PREFIX/IMAGE:TAG")] = "byoc",
+    base_image: Annotated[str | None, typer.Option(
+        help="The Debian-based Python 3.11 image to build FROM, e.g. python:3.11-slim-bookworm from a registry "
+             "(default: the offline base byoc/offline-base:bookworm, made with debootstrap if missing)")] = None,
+    ca_bundle: Annotated[Path | None, typer.Option(
+        help="CA bundle for pip inside the build, passed as a BuildKit secret (default: "
+             "/etc/ssl/certs/ca-certificates.crt when it exists)")] = None,
+) -> None:
+    """Build the kit's images from the Dockerfiles this byoc carries (no clone needed); print their names."""
+    from launcher.build import BuildOptions, build_images
+    from launcher.kit import locate
+    from launcher.offline_base import OFFLINE_BASE
+
+    options = BuildOptions(image_prefix=image_prefix, tag=tag, base_image=base_image or OFFLINE_BASE,
+                           ca_bundle=ca_bundle)
+    for name in build_images(locate(), images, options, err):
+        out.print(Text(name))
 
 
 def push(
