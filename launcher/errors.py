@@ -14,6 +14,7 @@
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
+        │   ├── SdkRequestError      (launcher.sagemaker_backend.submit) the SDK would send another request
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
         │   └── PushError            (launcher.push) the image could not be pushed
         └── StorageError          3  (launcher.storage.errors) data could not be listed, read or written
