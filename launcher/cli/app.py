@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import images, jobs
+from launcher.cli import images, jobs, replay
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -22,4 +22,5 @@ app.command()(jobs.stop)
 app.command(name="list")(jobs.list_jobs)
 app.command()(jobs.timeline)
 app.command()(images.push)
+app.command()(replay.replay)
 
