@@ -46,8 +46,10 @@ class SdkRequestError(BackendError):
 
     def __init__(self, differences: list[str]) -> None:
         self.differences = differences
-        super().__init__("the SageMaker SDK built a CreateProcessingJob request that differs from the job's, so "
-                         f"nothing was sent: {'; '.join(differences)}")
+        super().__init__(
+            "the SageMaker SDK built a CreateProcessingJob request that differs from the job's, so nothing was "
+            f"sent: {'; '.join(differences)}. What the SDK added belongs in the job file if you want it (a SageMaker "
+            "Studio project's .sagemaker-code-config makes it add sagemaker:project-* tags); anything else is a bug")
 
 
 def processor_for(request: Mapping[str, Any], session: Any) -> Any:
