@@ -5,10 +5,11 @@
     -> its image made local (`choose_image`) -> its outputs sent to local folders -> a definition any
     Backend runs, or a job file
 
-The image, in this order: `--image-uri`; the exact ImageUri when the local engine has it (`byoc push`
-leaves that tag); the exact ImageUri pulled (ECR's login through its API; the digest when the job
-names one), when the engine can reach the registry; the kit's stand-in for AWS's own processing
-images (`launcher.images`); else an error saying how to get one.
+The image, in this order: `--image-uri`; a user mapping (`--image-map URI_OR_REPOSITORY=LOCAL`, as
+`byoc serve` takes it); the exact ImageUri when the local engine has it (`byoc push` leaves that
+tag); the exact ImageUri pulled (ECR's login through its API; the digest when the job names one),
+when the engine can reach the registry; the kit's stand-in for AWS's own processing images
+(`launcher.images`); else an error saying how to get one.
 
 Outputs go to `<output dir>/<output name>` unless the caller keeps the job's own destinations: a
 replay must not overwrite what the real job wrote, and a laptop's credentials may not write there.
@@ -124,11 +125,16 @@ def request_from_describe(response: Mapping[str, Any]) -> tuple[dict[str, Any], 
 
 
 def choose_image(requested: str, *, override: str | None, pull: bool, has_image: Callable[[str], bool],
-                 puller: Callable[[str], tuple[str, str | None]]) -> tuple[ImageChoice, list[str]]:
-    """The local image to run (see the module's docstring for the order). `has_image` asks the engine;
-    `puller` pulls and returns the local reference and digest, raising a BackendError when it cannot."""
+                 puller: Callable[[str], tuple[str, str | None]], mappings: Mapping[str, str] | None = None,
+                 ) -> tuple[ImageChoice, list[str]]:
+    """The local image to run (see the module's docstring for the order). `mappings` map a URI or repository
+    to a local image; `has_image` asks the engine; `puller` pulls and returns the local reference and digest,
+    raising a BackendError when it cannot."""
     if override is not None:
         return ImageChoice(requested, override, "given with --image-uri"), []
+    for key in (requested, repository_of(requested)):
+        if key in (mappings or {}):
+            return ImageChoice(requested, (mappings or {})[key], f"--image-map {key}"), []
     if has_image(requested):
         return ImageChoice(requested, requested, "in the local Docker engine"), []
     notes = []
@@ -172,8 +178,8 @@ def replay_definition(described: Described, image: ImageChoice, *, output_dir: P
 
 
 def prepare(job_name: str, *, region: str | None, output_dir: Path | None, image_uri: str | None = None,
-            pull: bool = True, registry: str | None = None, local_job_name: str | None = None,
-            console: Console | None = None) -> Replay:
+            image_maps: Mapping[str, str] | None = None, pull: bool = True, registry: str | None = None,
+            local_job_name: str | None = None, console: Console | None = None) -> Replay:
     """Everything `byoc replay` does before running: describe, choose the image, build the definition.
     `registry` pulls from that host instead of the one the ImageUri names; `console` shows pull progress."""
     from launcher.local.cluster import engine
@@ -194,6 +200,6 @@ def prepare(job_name: str, *, region: str | None, output_dir: Path | None, image
 
     described = describe(job_name, region)
     image, image_notes = choose_image(described.request["AppSpecification"]["ImageUri"], override=image_uri,
-                                      pull=pull, has_image=has_image, puller=puller)
+                                      pull=pull, has_image=has_image, puller=puller, mappings=image_maps)
     definition, redirected = replay_definition(described, image, output_dir=output_dir, job_name=local_job_name)
     return Replay(described, definition, image, redirected, (*described.notes, *image_notes))

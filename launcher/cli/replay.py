@@ -31,6 +31,8 @@ def replay(
     original_outputs: Annotated[bool, typer.Option(
         "--original-outputs", help="Write the outputs where the job on SageMaker wrote them instead")] = False,
     image_uri: Annotated[str | None, typer.Option(help="Run this local image instead of the job's")] = None,
+    image_map: Annotated[list[str] | None, typer.Option(
+        help="URI_OR_REPOSITORY=LOCAL_IMAGE: run the job's image as this local one (repeatable)")] = None,
     pull: Annotated[bool, typer.Option("--pull/--no-pull", help="Pull the job's exact image if the engine lacks "
                                                                 "it (default), or go straight to the kit's")] = True,
     registry: Annotated[str | None, typer.Option(help="Pull from this registry host instead of the image's")] = None,
@@ -40,6 +42,7 @@ def replay(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not echo the hosts' logs")] = False,
 ) -> None:
     """Run a SageMaker processing job again on the local Docker engine, from DescribeProcessingJob."""
+    from launcher.images import parse_mapping
     from launcher.replay import prepare
 
     if job_file is not None and sample is not None:
@@ -47,8 +50,9 @@ def replay(
     if original_outputs and output_dir is not None:
         raise UsageError("--output-dir and --original-outputs: give one")
     outputs = None if original_outputs else (output_dir or Path(f"replay-{job}"))
-    replayed = prepare(job, region=region, output_dir=outputs, image_uri=image_uri, pull=pull, registry=registry,
-                       local_job_name=job_name, console=err)
+    maps = dict(parse_mapping(text) for text in image_map or ())
+    replayed = prepare(job, region=region, output_dir=outputs, image_uri=image_uri, image_maps=maps, pull=pull,
+                       registry=registry, local_job_name=job_name, console=err)
     for line in replayed.comments()[1:]:
         err.print(Text(line, style="dim"))
     if job_file is not None:

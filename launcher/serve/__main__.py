@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from launcher.errors import LauncherError
+from launcher.images import parse_mapping
 from launcher.serve.environment import print_env
-from launcher.serve.images import parse_mapping
 from launcher.serve.options import DEFAULT_PORT, DEFAULT_REGION, REMOTE_DANGER, ServeOptions
 from launcher.serve.server import detach, run, stop
 

@@ -115,6 +115,13 @@ def test_awss_own_image_falls_back_to_the_kits_when_it_cannot_be_pulled(
                                                r"is not in the local Docker engine and could not be pulled \(.*\); "
                                                r"it is not one of AWS's .* pass --image-uri LOCAL_IMAGE"):
         prepare(unknown, region=None, output_dir=None)
+    mapped = byoc("replay", unknown, "--image-map", "team/unknown=byoc/base:latest", "--job-file",
+                  str(tmp_path / "mapped.yaml"))
+    assert mapped.exit_code == 0, mapped.stderr
+    assert load_job_file(tmp_path / "mapped.yaml").image_uri == "byoc/base:latest"
+    assert "(--image-map team/unknown)" in mapped.stderr
+    bad = byoc("replay", unknown, "--image-map", "team/unknown", "--job-file", str(tmp_path / "bad.yaml"))
+    assert bad.exit_code == 2 and "expected URI_OR_REPOSITORY=LOCAL_IMAGE" in bad.stderr
     given = prepare(unknown, region=None, output_dir=None, image_uri="byoc/base:latest")
     assert given.image.image == "byoc/base:latest" and given.definition.image_uri == "byoc/base:latest"
     assert [o.destination for o in given.definition.outputs] == [f"s3://{BUCKET}/results/"]  # --original-outputs

@@ -61,10 +61,14 @@ def cannot_pull(uri: str) -> tuple[str, str | None]:
     raise EngineError("no route to the registry")
 
 
-def test_the_image_is_the_override_then_a_local_one_then_a_pulled_one_then_the_kits() -> None:
+def test_the_image_is_the_override_then_a_mapping_then_a_local_one_then_a_pulled_one_then_the_kits() -> None:
     everywhere = {"has_image": lambda uri: True, "puller": pulls("pulled", "sha256:1")}
     assert choose_image(IMAGE, override="mine:1", pull=True, **everywhere) == (
         ImageChoice(IMAGE, "mine:1", "given with --image-uri"), [])
+    assert choose_image(IMAGE, override=None, pull=True, mappings={"team/job": "mine:2"}, **everywhere) == (
+        ImageChoice(IMAGE, "mine:2", "--image-map team/job"), [])
+    assert choose_image(IMAGE, override=None, pull=True, mappings={IMAGE: "exact:1", "team/job": "mine:2"},
+                        **everywhere)[0].image == "exact:1"
     assert choose_image(IMAGE, override=None, pull=True, **everywhere)[0].how == "in the local Docker engine"
     assert choose_image(IMAGE, override=None, pull=True, has_image=lambda uri: False,
                         puller=pulls("reg/team/job@sha256:1", "sha256:1")) == (
