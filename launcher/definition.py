@@ -3,8 +3,10 @@
 Field names are the SageMaker Python SDK's (`sagemaker.processing.Processor`, `ProcessingInput`,
 `ProcessingOutput`, `FeatureStoreOutput`, `ScriptProcessor`'s `code` and `command`, `run()`'s
 `experiment_config`, `sagemaker.network.NetworkConfig`, `sagemaker.dataset_definition.inputs`, v2.257),
-so a job written for the SDK reads the same here; every field of CreateProcessingJob has one. The SDK
-itself is not imported: it takes seconds to import and the local backend must run without it.
+so a job written for the SDK reads the same here; every field of CreateProcessingJob has one. They stay
+the same whichever SDK the sagemaker backend sends through (3.x's `sagemaker.core.processing.Processor`
+takes the API's nested shapes instead, `s3_input.s3_uri` for `source`). The SDK itself is not imported:
+it takes seconds to import and the local backend must run without it.
 """
 
 from __future__ import annotations

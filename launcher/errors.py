@@ -14,12 +14,15 @@
         │   ├── OutputConflictError  (launcher.local.outputs) two hosts wrote one name differently
         │   ├── PushUsageError       (launcher.push) a repository or tag ECR would refuse
         │   ├── BaseImageError       (launcher.offline_base) no base image, and none can be made here
-        │   └── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
+        │   ├── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
+        │   └── ReplayImageError     (launcher.replay) no local image can run a replayed job's ImageUri
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
+        │   ├── SdkRequestError      (launcher.sagemaker_backend.submit) the SDK would send another request
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
-        │   └── PushError            (launcher.push) the image could not be pushed
+        │   ├── PushError            (launcher.push) the image could not be pushed
+        │   └── PullError            (launcher.pull) the image could not be pulled
         └── StorageError          3  (launcher.storage.errors) data could not be listed, read or written
             ├── LocationError     2  ValidationException   not an s3:// URI or a local path
             ├── DestinationError  2  ValidationException   an output destination that cannot be written

@@ -7,8 +7,9 @@ read as rich markup (`render.py`).
 
     app       the command tree          jobs     run, describe, logs, stop, list, timeline
     backends  the one place a backend   images   push
-              is picked and configured  follow   a submitted job's lines, interrupts, its end
-    handler   exceptions -> exit codes  render   summaries, tables, log lines
+              is picked and configured  replay   replay (a SageMaker job, run locally)
+    handler   exceptions -> exit codes  follow   a submitted job's lines, interrupts, its end
+                                        render   summaries, tables, log lines
 """
 
 from __future__ import annotations

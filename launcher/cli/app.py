@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import images, jobs, projects, serve
+from launcher.cli import images, jobs, projects, replay, serve
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -25,4 +25,5 @@ app.command()(images.build)
 app.command()(images.push)
 app.command()(projects.init)
 app.command()(serve.serve)
+app.command()(replay.replay)
 

@@ -28,6 +28,7 @@ class BackendChoice:
     stop_grace_seconds: float | None = None
     bucket: str | None = None
     prefix: str | None = None
+    sample: int | None = None  # local: at most this many objects of each input per host
 
 
 def pick(choice: BackendChoice, err: Console) -> Backend:
@@ -52,6 +53,7 @@ def _local(choice: BackendChoice) -> Backend:
         stop_grace_seconds=choice.stop_grace_seconds if choice.stop_grace_seconds is not None
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
+        sample_objects=choice.sample,
     ))
 
 

@@ -44,7 +44,7 @@ def serve(
     """
     import launcher.serve as server
     from launcher.errors import UsageError
-    from launcher.serve.images import parse_mapping
+    from launcher.images import parse_mapping
 
     if sum((print_env, detach, stop)) > 1:
         raise UsageError("--print-env, --detach and --stop: give at most one")

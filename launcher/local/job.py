@@ -79,8 +79,12 @@ class JobRun:
                 check_destination(parse_location(output.destination), self.s3)
             write_host_files(self.workspace, job, self.request, self.arn, hosts)
             keeper.phase_all(hosts, "staging", 0)
+            if self.options.sample_objects is not None:
+                keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
+                              "objects of its share of each input")
             plans = stage_file_inputs(job.inputs, self.workspace, hosts, self.s3,
-                                      on_host_done=lambda h: keeper.phase(h, "staging", 1))
+                                      on_host_done=lambda h: keeper.phase(h, "staging", 1),
+                                      sample=self.options.sample_objects)
             feeder = PipeFeeder(pipe_channels(job.inputs, plans, self.workspace), self.s3,
                                 epochs=self.options.pipe_epochs)
         self._check_stop()

@@ -32,4 +32,7 @@ class LocalOptions:
     continuous_interval_seconds: float = 1.0
     # Passes over each Pipe input (FIFOs <name>_0 ... _<n-1>), each offered once the previous is consumed.
     pipe_epochs: int = 1
+    # Each host stages (File) or streams (Pipe) at most the first N objects of its share of each input
+    # (`byoc replay --sample N`): a quick local try of a job whose inputs are large. None: everything.
+    sample_objects: int | None = None
     supervision: Supervision = Supervision.THREAD

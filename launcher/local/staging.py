@@ -19,11 +19,14 @@ from launcher.storage.sharding import Distribution, shard
 from launcher.storage.transfer import download
 
 
-def plan_input(channel: ProcessingInput, hosts: tuple[str, ...], s3: S3ClientProvider) -> list[list[SourceObject]]:
-    """The objects of one input for each host (index 0 = algo-1)."""
+def plan_input(channel: ProcessingInput, hosts: tuple[str, ...], s3: S3ClientProvider,
+               sample: int | None = None) -> list[list[SourceObject]]:
+    """The objects of one input for each host (index 0 = algo-1); with `sample`, the first that many of each
+    host's share (key order), after distribution, so a sampled job still sees how its data is spread."""
     assert channel.source is not None, "an S3 input of a validated definition has a source"
     objects = list_source(parse_location(channel.source), S3DataType(channel.s3_data_type), s3)
-    return shard(objects, len(hosts), Distribution(channel.s3_data_distribution_type))
+    shards = shard(objects, len(hosts), Distribution(channel.s3_data_distribution_type))
+    return shards if sample is None else [objects[:sample] for objects in shards]
 
 
 def stage_file_inputs(
@@ -32,15 +35,17 @@ def stage_file_inputs(
     hosts: tuple[str, ...],
     s3: S3ClientProvider,
     on_host_done: Callable[[str], None],
+    sample: int | None = None,
 ) -> dict[str, dict[str, list[SourceObject]]]:
     """Copy every File-mode input into every host's folder; returns input -> host -> its objects.
 
-    Pipe-mode inputs are planned here too (their shards are returned) but streamed later by the feeder.
+    Pipe-mode inputs are planned here too (their shards are returned) but streamed later by the feeder,
+    so `sample` (see `plan_input`) limits both.
     """
     plans: dict[str, list[list[SourceObject]]] = {}
     for channel in inputs:
         assert channel.input_name is not None and channel.destination is not None, "a normalized S3 input"
-        plans[channel.input_name] = plan_input(channel, hosts, s3)
+        plans[channel.input_name] = plan_input(channel, hosts, s3, sample)
         for host in hosts:
             workspace.host_path(host, channel.destination).mkdir(parents=True, exist_ok=True)
 

@@ -4,7 +4,7 @@
     session   boto3 session and the SDK, imported lazily (seconds) and never told to call STS
     uploads   local inputs and code -> s3://<bucket>/<prefix>/<job>/input/<name>/
     downloads local outputs <- s3://<bucket>/<prefix>/<job>/output/<name>/, once Completed
-    submit    JobDefinition -> Processor(...).run(...); a dry run captures the request unsent
+    submit    the request -> sagemaker-core's Processor(...).run(...), sent exactly; a dry run captures it unsent
     logs      CloudWatch logs of every host, as LogEvents
     status    DescribeProcessingJob -> JobStatus
     backend   SageMakerBackend: request_for, submit, describe, logs, wait, stop, list

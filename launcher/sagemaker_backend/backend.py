@@ -21,7 +21,7 @@ from rich.console import Console
 
 from launcher.backend import JobStatus, LogEvent, OutputStatus, StopCause
 from launcher.definition import JobDefinition, resolve_job_name
-from launcher.errors import JobDefinitionError, JobStateError, LocalImageError, Problem, UsageError
+from launcher.errors import JobStateError, LocalImageError, UsageError
 from launcher.request import to_create_processing_job_request
 from launcher.sagemaker_backend.downloads import Download, perform_downloads, plan_downloads
 from launcher.sagemaker_backend.errors import aws_errors
@@ -92,7 +92,6 @@ class SageMakerBackend:
         definition = with_role(definition, self.options.default_role)
         job = definition.normalized()
         validate(job)
-        refuse_fields_not_sent(job)
         bucket = self.options.require_bucket()
         name = resolve_job_name(job)
         uploads = plan_uploads(definition, bucket, self.options.prefix, name)
@@ -193,19 +192,3 @@ class SageMakerBackend:
     def _sdk(self, bucket: str) -> Any:
         sagemaker_client = self.client("sagemaker")
         return sdk_session(self._boto, sagemaker_client, bucket)
-
-
-def refuse_fields_not_sent(job: JobDefinition) -> None:
-    """Fields the SDK 2.x submission does not pass on yet: refused by name rather than dropped silently."""
-    top = ("volume_kms_key", "output_kms_key", "network_config", "experiment_config")
-    problems = [Problem(name, "the sagemaker backend does not send it yet") for name in top
-                if getattr(job, name) is not None]
-    if job.tags:
-        problems.append(Problem("tags", "the sagemaker backend does not send it yet"))
-    for kind, items in (("inputs", job.inputs), ("outputs", job.outputs)):
-        for i, item in enumerate(items):
-            for name in ("dataset_definition", "feature_store_output", "app_managed"):
-                if getattr(item, name, None) not in (None, False):
-                    problems.append(Problem(f"{kind}[{i}].{name}", "the sagemaker backend does not send it yet"))
-    if problems:
-        raise JobDefinitionError(problems)

@@ -1,14 +1,17 @@
 """AWS sessions for the SageMaker backend, and the one place the SageMaker SDK is imported.
 
-The SDK (sagemaker 2.x, pinned) takes seconds to import, so it is loaded on first use, never by
-`import launcher` or `byoc --help`. Its Session is always built from our boto3 session and clients
-with an explicit default bucket, and with an empty SDK config: the SDK then never calls STS or a
-hard-coded AWS address, and no `~/.config/sagemaker/config.yaml` adds tags, VPC or keys the job
-definition does not show.
+The SDK (sagemaker-core 2.x, the SageMaker Python SDK 3.x's processing, pinned) takes seconds to
+import, so it is loaded on first use, never by `import launcher` or `byoc --help`. Its Session is
+always built from our boto3 session and clients with an explicit default bucket, and with an empty
+SDK config: the SDK then never calls STS or a hard-coded AWS address, and no
+`~/.config/sagemaker/config.yaml` (nor `/etc/xdg/sagemaker/config.yaml`, nor a file named in
+SAGEMAKER_USER_CONFIG_OVERRIDE or SAGEMAKER_ADMIN_CONFIG_OVERRIDE) adds tags, VPC or keys the job
+definition does not show. What else the SDK might add is caught before sending (`submit.exactly`).
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 from collections.abc import Iterator
@@ -34,21 +37,15 @@ def aws_session(region: str | None, *, region_flag: str | None = "--region") -> 
 
 
 def processing_module() -> ModuleType:
-    """`sagemaker.processing`, imported quietly: we use the v2 SDK on purpose, so its v3 notice and
-    its config-file INFO lines would only be noise on the user's terminal."""
-    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-    config_logger = logging.getLogger("sagemaker.config")
-    if config_logger.level == logging.NOTSET:
-        config_logger.setLevel(logging.WARNING)
+    """`sagemaker.core.processing`, imported with the root logger kept as it was."""
     with root_logging_kept():
-        import sagemaker.processing
-    return sagemaker.processing
+        return importlib.import_module("sagemaker.core.processing")
 
 
 @contextmanager
 def root_logging_kept() -> Iterator[None]:
     """Keep the SDK's `logging.basicConfig(level=INFO)` (run when `Processor.run` first imports
-    `sagemaker.experiments._metrics`) from printing every INFO line of boto and the SDK: with a
+    `sagemaker.core.experiments._metrics`) from printing every INFO line of boto and the SDK: with a
     handler already on the root logger basicConfig does nothing. The root logger is put back after."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -62,11 +59,12 @@ def root_logging_kept() -> Iterator[None]:
 
 
 def sdk_session(boto_session: Any, sagemaker_client: Any, bucket: str) -> Any:
-    """A `sagemaker.session.Session` that only ever talks through `boto_session`'s endpoints."""
+    """The SDK's Session (`sagemaker.core.helper.session_helper`) that only ever talks through
+    `boto_session`'s endpoints."""
     processing_module()
-    import sagemaker.session
+    from sagemaker.core.helper.session_helper import Session
 
-    session = sagemaker.session.Session(
+    session = Session(
         boto_session=boto_session,
         sagemaker_client=sagemaker_client,
         default_bucket=bucket,

@@ -10,7 +10,8 @@ jobs on the local backend.
         STS (query)           sts_api
         S3 (REST)             s3: the embedded moto S3, written through to <state>/s3 (s3store)
     wire: moto's parsers and serializers over botocore's service models; ParamValidator + constraints
-    images: registry URI -> local image;  reach: the address job containers use;  store: tags, sent requests
+    launcher.images: registry URI -> local image;  reach: the address job containers use;  store: tags, sent
+    requests
 
 Entry points for the CLI (launcher/cli/serve.py): `run(options)` (foreground), `detach(options, command)`,
 `stop(options)`, `print_env(options)`.

@@ -15,8 +15,8 @@ from typing import Any
 
 from launcher.backend import Backend, JobStatus, StopCause
 from launcher.errors import JobNotFoundError, LauncherError
+from launcher.images import ImageResolver
 from launcher.request import definition_from_request
-from launcher.serve.images import ImageResolver
 from launcher.serve.listing import last_modified, list_jobs
 from launcher.serve.store import EndpointRecord, EndpointStore
 from launcher.serve.wire import ServiceFault

@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from launcher.errors import BackendError, UsageError
+from launcher.images import ImageResolver
 from launcher.local.backend import LocalBackend
 from launcher.local.credentials import ENDPOINT_ADDRESS
 from launcher.local.options import LocalOptions, Supervision
@@ -32,7 +33,6 @@ from launcher.local.workspace import jobs_root
 from launcher.serve import reach
 from launcher.serve.app import Endpoint
 from launcher.serve.environment import SERVER_FILE, sdk_config
-from launcher.serve.images import ImageResolver
 from launcher.serve.keys import KeyRing, chain_key, generated_key, private_folder
 from launcher.serve.logs_api import LogsApi
 from launcher.serve.options import REMOTE_DANGER, ServeOptions, is_loopback

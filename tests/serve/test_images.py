@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from launcher.errors import UsageError
-from launcher.serve.images import ImageResolver, load_images_file, parse_mapping, repository_of
+from launcher.images import ImageResolver, load_images_file, parse_mapping, repository_of
 from tests.serve.conftest import Server, job_request, unique, wait_status
 
 SKLEARN_URI = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"

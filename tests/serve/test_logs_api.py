@@ -65,16 +65,16 @@ def test_get_log_events_pages_forward_and_backward(logs: Any, printed: tuple[str
     assert [e["message"] for e in earlier["events"]] == [f"algo-2 line {i}" for i in range(5, 15)]
 
 
-def test_the_sdk_follower_reads_every_host_in_order(logs: Any, printed: tuple[str, Any],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """sagemaker v2's own multi-stream reader, the one `Processor.run(logs=True)` prints with."""
-    monkeypatch.setenv("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
-    from sagemaker.logs import multi_stream_iter
+def test_the_sdk_follower_reads_every_host_in_order(logs: Any, printed: tuple[str, Any]) -> None:
+    """The SDK's own multi-stream reader, the one `Processor.run(logs=True)` prints with: sagemaker-core's, as
+    installed with the kit (SDK 2.x's `sagemaker.logs.multi_stream_iter` is the same code; test_clients.py
+    runs it through `Processor.run(logs=True)` in that SDK's own venv)."""
+    from sagemaker.core.logs import multi_stream_iter
 
     name, done = printed
     epoch = int(done["ProcessingStartTime"].timestamp())
     streams = [f"{name}/algo-1-{epoch}", f"{name}/algo-2-{epoch}"]
-    lines = [(index, event["message"]) for index, event in multi_stream_iter(logs, LOG_GROUP, streams)]  # type: ignore[no-untyped-call]
+    lines = [(index, event["message"]) for index, event in multi_stream_iter(logs, LOG_GROUP, streams)]
     for host in (1, 2):
         assert [m for i, m in lines if i == host - 1] == [f"algo-{host} line {i}" for i in range(25)]
 

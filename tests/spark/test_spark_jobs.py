@@ -76,8 +76,8 @@ def sdk_pyspark_command(*, submit_py_files: list[str], configuration: list[dict[
     session.default_bucket_prefix = None
     session.sagemaker_config = {}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the SDK's v2 deprecation notices
-        from sagemaker.spark.processing import PySparkProcessor
+        warnings.simplefilter("ignore")  # the SDK's deprecation notices
+        from sagemaker.core.spark.processing import PySparkProcessor
 
         processor: Any = PySparkProcessor(role="arn:aws:iam::123456789012:role/spark", image_uri="byoc/spark",
                                           instance_count=2, instance_type="ml.m5.xlarge", sagemaker_session=session)

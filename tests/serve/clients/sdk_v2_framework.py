@@ -17,5 +17,5 @@ processor = FrameworkProcessor(estimator_cls=SKLearn, framework_version="1.2-1",
                                instance_type="ml.m5.xlarge")
 processor.run(code="main.py", source_dir=str(source), arguments=["framework"], job_name=job_name, wait=True,
               logs=True)
-described = processor.sagemaker_session.describe_processing_job(job_name)  # type: ignore[no-untyped-call]
+described = processor.sagemaker_session.describe_processing_job(job_name)
 print(json.dumps({"ProcessingJobStatus": described["ProcessingJobStatus"]}))

@@ -19,6 +19,6 @@ job_name, role, work = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
 processor = PySparkProcessor(framework_version="3.5", role=role, instance_count=2, instance_type="ml.m5.xlarge",
                              max_runtime_in_seconds=900)
 processor.run(submit_app=str(work / "app.py"), arguments=["--n", "1000"], job_name=job_name, wait=True, logs=True)
-described = processor.sagemaker_session.describe_processing_job(job_name)  # type: ignore[no-untyped-call]
+described = processor.sagemaker_session.describe_processing_job(job_name)
 print(json.dumps({"ProcessingJobStatus": described["ProcessingJobStatus"],
                   "ImageUri": described["AppSpecification"]["ImageUri"]}))

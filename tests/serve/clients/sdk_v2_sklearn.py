@@ -20,7 +20,7 @@ processor = SKLearnProcessor(framework_version="1.2-1", role=role, instance_type
 processor.run(code=str(work / "job.py"), job_name=job_name, wait=True, logs=True,
               inputs=[ProcessingInput(source=str(work / "data"), destination="/opt/ml/processing/input/data")],
               outputs=[ProcessingOutput(output_name="doubled", source="/opt/ml/processing/output/doubled")])
-described = processor.sagemaker_session.describe_processing_job(job_name)  # type: ignore[no-untyped-call]
+described = processor.sagemaker_session.describe_processing_job(job_name)
 print(json.dumps({"ProcessingJobStatus": described["ProcessingJobStatus"],
                   "ImageUri": described["AppSpecification"]["ImageUri"],
                   "Output": described["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]}))

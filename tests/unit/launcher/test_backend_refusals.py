@@ -1,4 +1,6 @@
-"""Fields a backend does not carry out yet are refused by name, never dropped from the job it runs."""
+"""Fields the local backend does not carry out yet are refused by name, never dropped from the job it runs.
+
+(The sagemaker backend sends every field: tests/sagemaker/test_submit.py.)"""
 
 from __future__ import annotations
 
@@ -9,13 +11,11 @@ from launcher.definition import (
     DatasetDefinition,
     FeatureStoreOutput,
     JobDefinition,
-    NetworkConfig,
     ProcessingInput,
     ProcessingOutput,
 )
 from launcher.errors import JobDefinitionError
 from launcher.local.backend import refuse_channels_not_emulated
-from launcher.sagemaker_backend.backend import refuse_fields_not_sent
 
 QUERY = ProcessingInput(input_name="q", dataset_definition=DatasetDefinition(
     local_path="/opt/ml/processing/q", athena_dataset_definition=AthenaDatasetDefinition("c", "d", "q", "s3://b/")))
@@ -35,14 +35,3 @@ def test_the_local_backend_refuses_what_it_does_not_emulate() -> None:
         "outputs[0].feature_store_output: the local backend does not write to Feature Store",
     ]
 
-
-def test_the_sagemaker_backend_refuses_what_it_does_not_send() -> None:
-    refuse_fields_not_sent(PLAIN)
-    job = JobDefinition("proc", volume_kms_key="k", network_config=NetworkConfig(), tags={"a": "b"},
-                        inputs=(QUERY,),
-                        outputs=(ProcessingOutput("/opt/ml/processing/o", "s3://b/o", app_managed=True),))
-    with pytest.raises(JobDefinitionError) as caught:
-        refuse_fields_not_sent(job)
-    assert [p.path for p in caught.value.problems] == [
-        "volume_kms_key", "network_config", "tags", "inputs[0].dataset_definition", "outputs[0].app_managed"]
-    assert all(p.message == "the sagemaker backend does not send it yet" for p in caught.value.problems)

@@ -37,3 +37,22 @@ def test_picking_a_backend_loads_nothing_until_a_backend_is_picked() -> None:
     code = f"import sys\nimport launcher.cli.backends, launcher.cli.options\n{LOADED}"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
+
+
+def test_no_launcher_module_imports_the_sdk_and_a_local_run_never_loads_it(tmp_path: Path) -> None:
+    """Every module of launcher/ imported, then a local job's request built as `byoc run --dry-run` does:
+    the SDK (sagemaker-core installs the `sagemaker` package) stays unloaded."""
+    job = tmp_path / "job.yaml"
+    job.write_text("image_uri: byoc/base:latest\narguments: [inventory]\n"
+                   "inputs: [{source: data, destination: /opt/ml/processing/input/data}]\n")
+    code = ("import importlib, pkgutil, sys, launcher\n"
+            "for m in pkgutil.walk_packages(launcher.__path__, 'launcher.'):\n"
+            "    importlib.import_module(m.name)\n"
+            "from launcher.cli.app import app\n"
+            f"try:\n    app(['run', {str(job)!r}, '--dry-run', '--jobs-dir', {str(tmp_path / 'jobs')!r}])\n"
+            "except SystemExit as end:\n    assert not end.code, end.code\n"
+            "sys.exit(str(sorted(m for m in sys.modules if m.split('.')[0] == 'sagemaker')) "
+            "if 'sagemaker' in sys.modules else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
+    assert '"ProcessingJobName"' in result.stdout
