@@ -17,6 +17,7 @@
         │   └── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
+        │   │   └── FolderNotSharedError (launcher.local.sharing) the engine does not see the jobs folder
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
         │   └── PushError            (launcher.push) the image could not be pushed

@@ -1,13 +1,15 @@
 """One local job from its creation to its recorded end, run by its supervisor (see `launch.py`).
 
-    image and destinations checked -> config files + inputs per host (stage; Pipe: manifest + FIFO)
-    -> network + containers (create) -> start -> supervise until every host exited (run)
+    image, the engine's view of the job folder, destinations checked
+    -> config files + inputs per host (stage; Pipe: manifest + FIFO) -> network + containers (create)
+    -> start -> supervise until every host exited (run)
     -> outcome -> containers removed (teardown) while outputs go out (upload) -> job.json finished
 
-A fault found before the containers start (an image that is missing, a destination that cannot be
-written, an input that matches nothing) fails the job with the service's `ClientError` and the
-fault's own exit code; nothing is left running. Whatever happens, the record ends terminal: an
-unexpected exception is recorded as an internal error before it is re-raised for the supervisor's log.
+A fault found before the containers start (an image that is missing, an engine that does not see the
+job folder (`sharing.py`), a destination that cannot be written, an input that matches nothing) fails
+the job with the service's `ClientError` and the fault's own exit code; nothing is left running.
+Whatever happens, the record ends terminal: an unexpected exception is recorded as an internal error
+before it is re-raised for the supervisor's log.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from launcher.backend import StopCause
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
 from launcher.errors import EXIT_FAILED, LauncherError
-from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
+from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine, labels
 from launcher.local.credentials import CredentialsEndpoint
 from launcher.local.credentials import serve as serve_credentials
 from launcher.local.feeder import PipeFeeder, pipe_channels
@@ -28,6 +30,7 @@ from launcher.local.logs import LogPump
 from launcher.local.options import LocalOptions
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
+from launcher.local.sharing import require_shared
 from launcher.local.staging import stage_file_inputs
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
@@ -74,6 +77,8 @@ class JobRun:
         with keeper.timed("stage"):
             client = engine(len(hosts))
             check_image(client, job.image_uri)
+            # Before anything is written for the containers: an engine that cannot see the job folder fails here.
+            require_shared(client, job.image_uri, self.workspace.folder.parent, labels(keeper.record.job_name))
             for output in job.outputs:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
                 check_destination(parse_location(output.destination), self.s3)

@@ -17,6 +17,7 @@ from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local.backend import LocalBackend
 from launcher.local.cluster import LABEL_JOB
 from launcher.local.options import LocalOptions
+from tests.launcher.remote_engine import RemoteEngine, remote_engine
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO = Path(__file__).resolve().parents[2]
@@ -45,6 +46,13 @@ def nothing_left_behind(tmp_path: Path) -> Iterator[None]:
 @pytest.fixture
 def jobs_dir(tmp_path: Path) -> Path:
     return tmp_path / "jobs"
+
+
+@pytest.fixture(scope="session")
+def second_engine() -> Iterator[RemoteEngine]:
+    """A Docker engine that sees none of this machine's folders (dockerd in a container), holding the base image."""
+    with remote_engine((BASE_IMAGE,)) as engine:
+        yield engine
 
 
 def behave_job(tmp_path: Path, *args: str, instance_count: int = 1, **fields: Any) -> JobDefinition:
