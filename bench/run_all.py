@@ -8,13 +8,23 @@ Machines are noisy: each ratio compares two things timed side by side, never a s
 
 from __future__ import annotations
 
-from bench import cli_startup, local_backend, pca_job, pca_pipe_vs_file, pipe_reader, scaling, serve_describe
+from bench import (
+    cli_startup,
+    local_backend,
+    pca_job,
+    pca_pipe_vs_file,
+    pipe_reader,
+    scaling,
+    serve_describe,
+    staging,
+)
 from bench.timing import Result, print_table
 
 
 def main() -> None:
     results: list[Result] = []
-    for bench in (local_backend, scaling, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup, serve_describe):
+    for bench in (local_backend, scaling, staging, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup,
+                  serve_describe):
         print(f"--- {bench.__name__}", flush=True)
         results.extend(bench.main())
     print_table(results, "byoc benches (ratio = ours / baseline, medians of interleaved rounds in this run)")

@@ -15,6 +15,7 @@ from rich.console import Console
 from launcher.backend import Backend
 from launcher.cli.options import BackendName
 from launcher.errors import UsageError
+from launcher.local.options import Staging
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,13 @@ class BackendChoice:
     stop_grace_seconds: float | None = None
     bucket: str | None = None
     prefix: str | None = None
+    staging: Staging | None = None
 
 
 def pick(choice: BackendChoice, err: Console) -> Backend:
     if choice.name is BackendName.sagemaker:
+        if choice.staging is not None:
+            raise UsageError("--staging: only for the local backend")
         return _sagemaker(choice, err)
     given = [flag for flag, value in (("--bucket", choice.bucket), ("--prefix", choice.prefix)) if value is not None]
     if given:
@@ -52,6 +56,7 @@ def _local(choice: BackendChoice) -> Backend:
         stop_grace_seconds=choice.stop_grace_seconds if choice.stop_grace_seconds is not None
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
+        staging=choice.staging,
     ))
 
 

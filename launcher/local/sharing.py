@@ -1,10 +1,11 @@
-"""Does the Docker engine see this machine's folders? Proven before any container of a job starts.
+"""Can the Docker engine bind-mount this machine's folders? Asked before any container of a job starts.
 
-Each host's /opt/ml is a folder of the job's, bind-mounted. A bind mount names a path *on the engine's
-machine*: an engine elsewhere (a remote `DOCKER_HOST`, a VM whose file sharing leaves the folder out)
-silently mounts an empty folder of its own there, and the job then runs without its inputs or config
-files, and ends with its outputs and exit message on the engine's side. So the launcher proves the
-engine sees the jobs folder first:
+With bind staging each host's /opt/ml is a folder of the job's, bind-mounted. A bind mount names a
+path *on the engine's machine*: an engine elsewhere (a remote `DOCKER_HOST`, a VM whose file sharing
+leaves the folder out) silently mounts an empty folder of its own there, and the job then runs
+without its inputs or config files, and ends with its outputs and exit message on the engine's side.
+So before bind mounts are used the launcher proves the engine sees the jobs folder
+(placement.py decides what to do with the answer):
 
     here:   <folder>/.engines/probe-<token>        a marker holding a random token
     engine: a container of the job's image with <folder> bind-mounted, created and never started
@@ -16,6 +17,10 @@ engine sees the jobs folder first:
 A proof is kept as `<folder>/.engines/<key>`, the key hashing the engine's ID and the folder's real
 path: later jobs pay one `info` call. Only proofs are kept; a folder found unseen is probed again on
 the next job, so fixing the set-up needs no cache to be cleared.
+
+Seeing the folder is not all: a FIFO carries data only within one kernel, and an engine in a VM
+(Docker Desktop, Colima) may share a folder through a file-sharing layer that shows the FIFO but
+never its data. `Engine.same_kernel` tells the two apart from `docker info` (see `engine_of`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import io
 import json
 import os
 import secrets
+import socket
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,40 +48,48 @@ DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 
 
 class FolderNotSharedError(EngineError):
-    """The engine does not see the folder whose subfolders the job's containers would bind-mount."""
+    """Bind mounts were asked for, and the engine does not see the jobs folder, or cannot carry FIFOs."""
 
 
 @dataclass(frozen=True, slots=True)
 class Engine:
-    """The engine a client talks to: its ID (for the cache), its name, and how it was reached."""
+    """The engine a client talks to: its ID (for the cache), its name, how it was reached, where it runs."""
 
     engine_id: str
     name: str
     address: str  # DOCKER_HOST, or the default socket
+    same_kernel: bool  # it runs on this machine's kernel: its bind mounts can carry FIFOs
 
     def __str__(self) -> str:
         return f"the Docker engine {self.name!r} at {self.address}"
 
 
 def engine_of(client: Any) -> Engine:
+    """The engine's identity from `docker info`. It counts as on this kernel when it reports this machine's
+    host name and kernel release: an engine on another machine or in a VM (Docker Desktop, Colima) reports
+    its own, and so does one inside a container here (which may share the kernel but not the folders)."""
     info = client.info()
     configured = os.environ.get("DOCKER_HOST")
     address = f"DOCKER_HOST={configured}" if configured else f"{DEFAULT_SOCKET} (the default: DOCKER_HOST is not set)"
-    return Engine(str(info.get("ID", "")), str(info.get("Name", "")), address)
+    same_kernel = info.get("Name") == socket.gethostname() and info.get("KernelVersion") == os.uname().release
+    return Engine(str(info.get("ID", "")), str(info.get("Name", "")), address, same_kernel)
 
 
-def require_shared(client: Any, image: str, folder: Path, labels: dict[str, str]) -> None:
-    """Return if the engine sees `folder` both ways (proven now or before); else FolderNotSharedError.
-    The probe container carries `labels` (the job's), so a sweep finds it should this process die."""
-    engine = engine_of(client)
-    problem = check_folder(client, engine, image, folder, labels)
-    if problem is not None:
-        raise FolderNotSharedError(
-            f"{engine} does not see this machine's folder {folder} ({problem}): bind-mounted as each host's "
-            "/opt/ml, it would be an empty folder of the engine's own, and the job's inputs, config files, outputs "
-            "and exit message would stay on the wrong side. Use an engine on this machine (unset DOCKER_HOST), "
-            "or keep jobs in a folder the engine shares (--jobs-dir or BYOC_JOBS_DIR; Docker Desktop: Settings > "
-            "Resources > File sharing)")
+def not_shared(engine: Engine, folder: Path, problem: str) -> FolderNotSharedError:
+    return FolderNotSharedError(
+        f"{engine} does not see this machine's folder {folder} ({problem}): bind-mounted as each host's /opt/ml, "
+        "it would be an empty folder of the engine's own, and the job's inputs, config files, outputs and exit "
+        "message would stay on the wrong side. Stage through the engine instead (--staging volume, or leave "
+        "--staging unset: it is chosen by itself), use an engine on this machine (unset DOCKER_HOST), or keep "
+        "jobs in a folder the engine shares (--jobs-dir or BYOC_JOBS_DIR; Docker Desktop: Settings > Resources "
+        "> File sharing)")
+
+
+def no_fifos(engine: Engine) -> FolderNotSharedError:
+    return FolderNotSharedError(
+        f"{engine} does not run on this machine's kernel (another machine, or a VM such as Docker Desktop's): "
+        "a FIFO made here never gets data across its file sharing, so Pipe-mode inputs cannot be bind-mounted. "
+        "Stage through the engine instead (--staging volume, or leave --staging unset: it is chosen by itself)")
 
 
 def check_folder(client: Any, engine: Engine, image: str, folder: Path, labels: dict[str, str]) -> str | None:
