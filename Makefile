@@ -103,6 +103,20 @@ test: wheelhouse pipx
 
 .PHONY: wheel dist wheelhouse pipx
 
+# A second Docker engine for the tests of engines without a shared filesystem: Debian's dockerd in a container
+# (tests/launcher/remote_engine). Built once per machine: the tag hashes the Dockerfile, as the tests do.
+TEST_ENGINE_DOCKERFILE := tests/launcher/remote_engine/Dockerfile
+TEST_ENGINE_IMAGE = byoc/test-engine:$(shell sha256sum $(TEST_ENGINE_DOCKERFILE) | cut -c1-12)
+
+test-engine: offline-base ## Build the tests' second Docker engine image (dockerd in a container), if missing
+	@$(DOCKER_BUILD) image inspect $(TEST_ENGINE_IMAGE) >/dev/null 2>&1 || \
+	  DOCKER_BUILDKIT=1 $(DOCKER_BUILD) build -q --build-arg BASE_IMAGE=$(OFFLINE_BASE) -t $(TEST_ENGINE_IMAGE) \
+	    - <$(TEST_ENGINE_DOCKERFILE)
+
+test: test-engine
+
+.PHONY: test-engine
+
 # ECR: `byoc push` reads AWS_REGION, AWS_ACCOUNT_ID (else STS) and AWS_ENDPOINT_URL[_ECR] from the
 # environment; these variables also work on the make command line. REGISTRY replaces ECR's registry host.
 AWS_REGION ?=

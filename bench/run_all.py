@@ -17,14 +17,15 @@ from bench import (
     scaling,
     serve_describe,
     serve_vs_run,
+    staging,
 )
 from bench.timing import Result, print_table
 
 
 def main() -> None:
     results: list[Result] = []
-    for bench in (local_backend, scaling, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup, serve_describe,
-                  serve_vs_run):
+    for bench in (local_backend, scaling, staging, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup,
+                  serve_describe, serve_vs_run):
         print(f"--- {bench.__name__}", flush=True)
         results.extend(bench.main())
     print_table(results, "byoc benches (ratio = ours / baseline, medians of interleaved rounds in this run)")

@@ -18,6 +18,7 @@
         │   └── ReplayImageError     (launcher.replay) no local image can run a replayed job's ImageUri
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
+        │   │   └── FolderNotSharedError (launcher.local.sharing) the engine does not see the jobs folder
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
         │   ├── SdkRequestError      (launcher.sagemaker_backend.submit) the SDK would send another request
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed

@@ -15,6 +15,7 @@ from rich.console import Console
 from launcher.backend import Backend
 from launcher.cli.options import BackendName
 from launcher.errors import UsageError
+from launcher.local.options import Staging
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +30,13 @@ class BackendChoice:
     bucket: str | None = None
     prefix: str | None = None
     sample: int | None = None  # local: at most this many objects of each input per host
+    staging: Staging | None = None
 
 
 def pick(choice: BackendChoice, err: Console) -> Backend:
     if choice.name is BackendName.sagemaker:
+        if choice.staging is not None:
+            raise UsageError("--staging: only for the local backend")
         return _sagemaker(choice, err)
     given = [flag for flag, value in (("--bucket", choice.bucket), ("--prefix", choice.prefix)) if value is not None]
     if given:
@@ -54,6 +58,7 @@ def _local(choice: BackendChoice) -> Backend:
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
         sample_objects=choice.sample,
+        staging=choice.staging,
     ))
 
 

@@ -26,6 +26,7 @@ from launcher.cli.options import (
     PrefixOption,
     RegionOption,
     RoleOption,
+    StagingOption,
 )
 from launcher.cli.render import event_line, exit_code, jobs_table, show, show_timings
 from launcher.errors import EXIT_COMPLETED
@@ -45,6 +46,7 @@ def run(
         help="local: SIGTERM-to-SIGKILL grace when stopping (default 120)")] = None,
     endpoint_url: EndpointOption = None,
     region: RegionOption = None,
+    staging: StagingOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not echo the hosts' logs")] = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the job to its end (default), or print "
                                                                  "its name and return while it runs")] = True,
@@ -64,7 +66,9 @@ def run(
                  "max_runtime_in_seconds": max_runtime_in_seconds}
     definition = load_job_file(job_file, on_note=lambda note: err.print(Text(f"note: {note}", style="dim")),
                                **{k: v for k, v in overrides.items() if v is not None})
-    chosen = pick(BackendChoice(backend, jobs_dir, region, endpoint_url, stop_grace_seconds, bucket, prefix), err)
+    choice = BackendChoice(backend, jobs_dir, region, endpoint_url, stop_grace_seconds, bucket, prefix,
+                           staging=staging)
+    chosen = pick(choice, err)
     if dry_run:
         typer.echo(json.dumps(chosen.request_for(definition), indent=2))
         return

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from launcher.local.options import Staging
+
 
 class BackendName(StrEnum):
     local = "local"
@@ -29,3 +31,8 @@ PrefixOption = Annotated[str | None, typer.Option(
     help="sagemaker: key prefix, s3://BUCKET/PREFIX/JOB/input/NAME/ (env BYOC_PREFIX; default byoc)")]
 EndpointOption = Annotated[str | None, typer.Option(
     help="S3 endpoint for s3:// data (env: AWS_ENDPOINT_URL)")]
+StagingOption = Annotated[Staging | None, typer.Option(
+    "--staging", case_sensitive=False,
+    help="local: where each host's /opt/ml lives: bind, a folder of the job's, bind-mounted; volume, a Docker volume "
+         "filled and emptied through the engine's API, for an engine that does not see this machine's folders "
+         "(default: bind when the engine sees the jobs folder from this machine's kernel, else volume)")]

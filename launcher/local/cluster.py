@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -31,8 +30,9 @@ SAGEMAKER_ARCHITECTURE = "amd64"
 @dataclass(frozen=True, slots=True)
 class HostSpec:
     name: str
-    ml_dir: Path  # bind-mounted at /opt/ml
+    ml: str  # mounted at /opt/ml: a folder of this machine (bind mount), or a volume's name (hostfiles.py)
     environment: Mapping[str, str]
+    ml_volume: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ class Cluster:
             name=f"byoc-{self.spec.job_name}-{host.name}",
             hostname=host.name,
             environment=dict(host.environment),
-            volumes={str(host.ml_dir): {"bind": "/opt/ml", "mode": "rw"}},
+            volumes={host.ml: {"bind": "/opt/ml", "mode": "rw,nocopy" if host.ml_volume else "rw"}},
             labels=labels(self.spec.job_name, host.name),
             network=self.network.name,
             networking_config={self.network.name: endpoint},
@@ -193,7 +193,7 @@ class Cluster:
 
 
 def sweep(client: Any, job_name: str | None = None) -> int:
-    """Remove containers and networks the kit left behind (all, or one job's); how many were removed."""
+    """Remove containers, networks and volumes the kit left behind (all, or one job's); how many were removed."""
     selector = [f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
     removed = 0
     for container in client.containers.list(all=True, filters={"label": selector}):
@@ -201,6 +201,9 @@ def sweep(client: Any, job_name: str | None = None) -> int:
         removed += 1
     for network in client.networks.list(filters={"label": selector}):
         _quiet(network.remove)
+        removed += 1
+    for volume in client.volumes.list(filters={"label": selector}):  # once no container uses them
+        _quiet(functools.partial(volume.remove, force=True))
         removed += 1
     return removed
 

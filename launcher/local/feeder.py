@@ -31,10 +31,11 @@ The launcher never waits on a container's reader:
   end of the data; `failed` turns true, the backend stops the job (SIGTERM to every container) and
   records it as Failed with FailureReason `ClientError: Failed to stream data ... <uri> ...`.
 
-Limits: FIFOs cross Linux bind mounts (one kernel), so this works with a Docker engine on Linux. Docker
-Desktop (macOS, Windows) shares host folders through a file-sharing layer into its VM, which does not
-carry FIFOs: a container there sees the FIFO but never gets its data. Pipe mode is local-backend
-Linux only; run File mode on Docker Desktop, or run the launcher inside the VM.
+FIFOs cross bind mounts only within one kernel: this feeder serves bind-mounted staging, with an engine
+on this machine's kernel. Docker Desktop shares host folders into its VM through a file-sharing layer
+that does not carry FIFOs (a container there sees the FIFO but never gets its data), and a remote
+engine sees no folder of this machine at all: with volume staging, `volume_feeder.py` feeds the same
+FIFOs from inside the engine.
 """
 
 from __future__ import annotations
@@ -259,13 +260,7 @@ class PipeFeeder:
     def _object_chunks(self, channel: PipeChannel, obj: SourceObject) -> Generator[bytes, None, None]:
         if self._stopping.is_set():
             raise _Stopping
-        try:
-            stream = open_stream(obj, self.s3)
-        except StorageError as error:
-            raise channel.fail(str(error)) from error
-        with stream:
-            raw = _read_chunks(channel, obj, stream, self.chunk_size)
-            yield from (_gunzip(channel, obj, raw, self.chunk_size) if channel.gzip else raw)
+        yield from object_chunks(channel, obj, self.s3, self.chunk_size)
 
     def _write_all(self, fd: int, data: bytes) -> None:
         view = memoryview(data)
@@ -284,6 +279,18 @@ class PipeFeeder:
                     raise _Stopping
             if self._stopping.is_set():
                 raise _Stopping
+
+
+def object_chunks(channel: PipeChannel, obj: SourceObject, s3: S3ClientProvider, chunk_size: int = CHUNK_SIZE
+                  ) -> Generator[bytes, None, None]:
+    """One object's bytes as its reader gets them (gunzipped for a Gzip input); any fault is a FeedError."""
+    try:
+        stream = open_stream(obj, s3)
+    except StorageError as error:
+        raise channel.fail(str(error)) from error
+    with stream:
+        raw = _read_chunks(channel, obj, stream, chunk_size)
+        yield from (_gunzip(channel, obj, raw, chunk_size) if channel.gzip else raw)
 
 
 def _read_chunks(channel: PipeChannel, obj: SourceObject, stream: ByteStream, size: int) -> Iterator[bytes]:

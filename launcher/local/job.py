@@ -1,13 +1,15 @@
 """One local job from its creation to its recorded end, run by its supervisor (see `launch.py`).
 
-    image and destinations checked -> config files + inputs per host (stage; Pipe: manifest + FIFO)
-    -> network + containers (create) -> start -> supervise until every host exited (run)
-    -> outcome -> containers removed (teardown) while outputs go out (upload) -> job.json finished
+    image and destinations checked, bind mounts or volumes chosen (placement.py)
+    -> config files + inputs per host (stage; Pipe: manifest + FIFO) -> network + containers (create)
+    -> start -> supervise until every host exited (run) -> volumes: outputs + exit messages copied out (collect)
+    -> outcome -> containers and volumes removed (teardown) while outputs go out (upload) -> job.json finished
 
-A fault found before the containers start (an image that is missing, a destination that cannot be
-written, an input that matches nothing) fails the job with the service's `ClientError` and the
-fault's own exit code; nothing is left running. Whatever happens, the record ends terminal: an
-unexpected exception is recorded as an internal error before it is re-raised for the supervisor's log.
+A fault found before the containers start (an image that is missing, bind mounts forced on an engine
+that does not see the job folder (`placement.py`), a destination that cannot be written, an input that
+matches nothing) fails the job with the service's `ClientError` and the fault's own exit code; nothing
+is left running. Whatever happens, the record ends terminal: an unexpected exception is recorded as an
+internal error before it is re-raised for the supervisor's log.
 """
 
 from __future__ import annotations
@@ -21,14 +23,13 @@ from launcher.errors import EXIT_FAILED, LauncherError
 from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
 from launcher.local.credentials import CredentialsEndpoint
 from launcher.local.credentials import serve as serve_credentials
-from launcher.local.feeder import PipeFeeder, pipe_channels
-from launcher.local.hostconfig import write_host_files
+from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
 from launcher.local.keeper import RecordKeeper
 from launcher.local.logs import LogPump
-from launcher.local.options import LocalOptions
+from launcher.local.options import LocalOptions, Staging
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
-from launcher.local.staging import stage_file_inputs
+from launcher.local.placement import host_files
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
 from launcher.local.workspace import JobWorkspace
@@ -52,7 +53,9 @@ class JobRun:
         self.options = options
         self.keeper = keeper
         self.s3 = LazyS3Client(options.endpoint_url, options.region)
-        self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds)
+        self.files: HostFiles | None = None  # chosen once the engine answers
+        self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds,
+                                           refresh=self._refresh_outputs)
 
     def run(self) -> None:
         """Run the job to its end and record it; never leaves the record InProgress."""
@@ -77,20 +80,28 @@ class JobRun:
             for output in job.outputs:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
                 check_destination(parse_location(output.destination), self.s3)
-            write_host_files(self.workspace, job, self.request, self.arn, hosts)
+            # Before anything is written for the containers: bind mounts only where the engine sees them.
+            self.files = host_files(client, JobFiles(job, self.request, self.arn, self.workspace, hosts, self.s3,
+                                                     self.options.pipe_epochs, self.options.sample_objects),
+                                    keeper.record.job_name, self.options.staging, keeper.notice)
+        try:
+            return self._run_staged(client, self.files, credentials)
+        finally:
+            self.files.remove()  # done by the teardown unless the job ended before it
+
+    def _run_staged(self, client: Any, files: HostFiles, credentials: CredentialsEndpoint | None) -> Outcome:
+        job, hosts, keeper = self.job, self.hosts, self.keeper
+        with keeper.timed("stage"):
             keeper.phase_all(hosts, "staging", 0)
             if self.options.sample_objects is not None:
                 keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
                               "objects of its share of each input")
-            plans = stage_file_inputs(job.inputs, self.workspace, hosts, self.s3,
-                                      on_host_done=lambda h: keeper.phase(h, "staging", 1),
-                                      sample=self.options.sample_objects)
-            feeder = PipeFeeder(pipe_channels(job.inputs, plans, self.workspace), self.s3,
-                                epochs=self.options.pipe_epochs)
+            plans = files.stage(on_host_done=lambda h: keeper.phase(h, "staging", 1))
+            feeder = files.feeder(plans)
         self._check_stop()
         spec = ClusterSpec(
             job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
-            hosts=tuple(HostSpec(h, self.workspace.host_ml(h), self._environment(credentials)) for h in hosts))
+            hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts))
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         cluster = Cluster(client, spec)
         try:
@@ -101,11 +112,14 @@ class JobRun:
             with feeder:  # stopped once every container has exited
                 result = self._execute(cluster, feeder)
             oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
+            if files.mode is Staging.VOLUME:
+                with keeper.timed("collect"):
+                    files.collect()  # outputs and exit messages into the job folder, before the volumes go
         except BaseException:
-            feeder.stop()  # removes the FIFOs
+            feeder.stop()  # removes the FIFOs (bind) or the feeder containers (volume)
             cluster.remove()
             raise
-        teardown = threading.Thread(target=self._teardown, args=(cluster,), name="teardown")
+        teardown = threading.Thread(target=self._teardown, args=(cluster, files), name="teardown")
         teardown.start()  # overlaps with the upload
         try:
             outcome = decide(result, self._messages(), oom)
@@ -118,7 +132,7 @@ class JobRun:
             teardown.join()
         return outcome
 
-    def _execute(self, cluster: Cluster, feeder: PipeFeeder) -> RunResult:
+    def _execute(self, cluster: Cluster, feeder: Feeder) -> RunResult:
         keeper, hosts = self.keeper, self.hosts
         uploader = self.uploader
         pumps = LogPump()
@@ -141,7 +155,7 @@ class JobRun:
             uploader.stop()
             pumps.join()
 
-    def _stop_request(self, feeder: PipeFeeder) -> StopRequest | None:
+    def _stop_request(self, feeder: Feeder) -> StopRequest | None:
         """A client's request; or, when the Pipe feeder failed, a stop whose reason the feeder's error replaces."""
         request = read_stop_request(self.workspace)
         if request is None and feeder.failed:
@@ -153,9 +167,10 @@ class JobRun:
         if request is not None:
             raise _StoppedEarly(stop_reason(request.cause))
 
-    def _teardown(self, cluster: Cluster) -> None:
+    def _teardown(self, cluster: Cluster, files: HostFiles) -> None:
         with self.keeper.timed("teardown"):
             cluster.remove()
+            files.remove()  # volumes once no container uses them
 
     def _upload(self, outcome: Outcome) -> Outcome:
         keeper, hosts = self.keeper, self.hosts
@@ -180,6 +195,10 @@ class JobRun:
                 "AWS_REGION": self.options.region, "AWS_DEFAULT_REGION": self.options.region,
                 **(credentials.environment() if credentials is not None else {})}
 
+    def _refresh_outputs(self) -> None:
+        if self.files is not None:
+            self.files.refresh()
+
     def _messages(self) -> dict[str, str]:
         found = {}
         for host in self.hosts:
@@ -187,3 +206,8 @@ class JobRun:
             if file.is_file():
                 found[host] = file.read_bytes().decode("utf-8", errors="replace")
         return found
+
+
+def _host_spec(host: str, files: HostFiles, environment: dict[str, str]) -> HostSpec:
+    ml, volume = files.mount(host)
+    return HostSpec(host, ml, environment, ml_volume=volume)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 
 DEFAULT_REGION = "us-east-1"
@@ -23,6 +23,18 @@ class Supervision(Enum):
     THREAD = "thread"
 
 
+class Staging(StrEnum):
+    """Where each host's /opt/ml lives (launcher/local/hostfiles.py).
+
+    BIND: a folder of the job's, bind-mounted; needs an engine on this machine's kernel that sees the
+    jobs folder. VOLUME: a Docker volume, filled and emptied through the engine's API; works with any
+    engine, slower. Unset (None): bind when the engine allows it, else volume.
+    """
+
+    BIND = "bind"
+    VOLUME = "volume"
+
+
 @dataclass(frozen=True, slots=True)
 class LocalOptions:
     jobs_dir: Path
@@ -36,3 +48,4 @@ class LocalOptions:
     # (`byoc replay --sample N`): a quick local try of a job whose inputs are large. None: everything.
     sample_objects: int | None = None
     supervision: Supervision = Supervision.THREAD
+    staging: Staging | None = None  # None: chosen per job, see Staging

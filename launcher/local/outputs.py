@@ -127,8 +127,10 @@ class ContinuousUploader:
         outputs: tuple[ProcessingOutput, ...],
         s3: S3ClientProvider,
         interval_seconds: float,
+        refresh: Callable[[], None] = lambda: None,
     ) -> None:
         self.workspace = workspace
+        self.refresh = refresh  # brings the hosts' files into their folders first, when they live elsewhere
         self.hosts = hosts
         self.outputs = tuple(o for o in outputs if o.s3_upload_mode == "Continuous")
         self.s3 = s3
@@ -157,6 +159,7 @@ class ContinuousUploader:
                 self.error = self.error or error
 
     def poll(self) -> None:
+        self.refresh()
         for output in self.outputs:
             assert output.destination is not None, "an S3 output of a validated definition has a destination"
             destination = parse_location(output.destination)

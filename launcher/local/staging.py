@@ -7,8 +7,9 @@ gets its own copy, so no container can change another's input or the user's orig
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from launcher.definition import ProcessingInput
 from launcher.local.workspace import JobWorkspace
@@ -29,6 +30,23 @@ def plan_input(channel: ProcessingInput, hosts: tuple[str, ...], s3: S3ClientPro
     return shards if sample is None else [objects[:sample] for objects in shards]
 
 
+T = TypeVar("T")
+
+InputPlans = dict[str, dict[str, list[SourceObject]]]
+"""Input name -> host -> the objects of that input the host gets, in order."""
+
+
+def plan_inputs(inputs: tuple[ProcessingInput, ...], hosts: tuple[str, ...], s3: S3ClientProvider,
+                sample: int | None = None) -> InputPlans:
+    """Every input's objects for each host: listed once, sharded as the input says (and sampled, see
+    `plan_input`)."""
+    plans = {}
+    for channel in inputs:
+        assert channel.input_name is not None, "a normalized S3 input"
+        plans[channel.input_name] = dict(zip(hosts, plan_input(channel, hosts, s3, sample), strict=True))
+    return plans
+
+
 def stage_file_inputs(
     inputs: tuple[ProcessingInput, ...],
     workspace: JobWorkspace,
@@ -36,27 +54,32 @@ def stage_file_inputs(
     s3: S3ClientProvider,
     on_host_done: Callable[[str], None],
     sample: int | None = None,
-) -> dict[str, dict[str, list[SourceObject]]]:
+) -> InputPlans:
     """Copy every File-mode input into every host's folder; returns input -> host -> its objects.
 
     Pipe-mode inputs are planned here too (their shards are returned) but streamed later by the feeder,
     so `sample` (see `plan_input`) limits both.
     """
-    plans: dict[str, list[list[SourceObject]]] = {}
+    plans = plan_inputs(inputs, hosts, s3, sample)
     for channel in inputs:
-        assert channel.input_name is not None and channel.destination is not None, "a normalized S3 input"
-        plans[channel.input_name] = plan_input(channel, hosts, s3, sample)
+        assert channel.destination is not None, "a normalized S3 input"
         for host in hosts:
             workspace.host_path(host, channel.destination).mkdir(parents=True, exist_ok=True)
 
-    def stage_host(index: int) -> None:
-        host = hosts[index]
+    def stage_host(host: str) -> None:
         for channel in inputs:
             if channel.s3_input_mode == "File":
                 assert channel.input_name is not None and channel.destination is not None
-                download(plans[channel.input_name][index], workspace.host_path(host, channel.destination), s3)
+                download(plans[channel.input_name][host], workspace.host_path(host, channel.destination), s3)
         on_host_done(host)
 
-    with ThreadPoolExecutor(max_workers=min(len(hosts), 8)) as pool:
-        list(pool.map(stage_host, range(len(hosts))))
-    return {name: dict(zip(hosts, shards, strict=True)) for name, shards in plans.items()}
+    in_parallel(hosts, stage_host)
+    return plans
+
+
+def in_parallel(items: Sequence[T], action: Callable[[T], None]) -> None:
+    """`action` on every item at once (8 at most in parallel); the first error is raised once all ended."""
+    if not items:
+        return
+    with ThreadPoolExecutor(max_workers=min(len(items), 8)) as pool:
+        list(pool.map(action, items))

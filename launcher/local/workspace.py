@@ -6,7 +6,8 @@
         supervisor.lock            locked by the job's supervisor for as long as it lives
         supervisor.log             what the supervisor itself printed (a traceback if it crashed)
         stop-requested             present once a client asked the job to stop; holds the StopCause
-        hosts/algo-1/ml/           bind-mounted as /opt/ml in algo-1's container
+        hosts/algo-1/ml/           /opt/ml of algo-1's container, bind-mounted; with volume staging (hostfiles.py)
+                                   what went into its volume and what came out of it
             config/processingjobconfig.json, config/resourceconfig.json
             processing/input/<...> the host's copy (or shard) of each input, or its Pipe FIFOs
             processing/output/<...>
@@ -68,7 +69,7 @@ class JobWorkspace:
         return self.folder / "supervisor.log"
 
     def host_ml(self, host: str) -> Path:
-        """The host folder mounted at /opt/ml in that host's container."""
+        """The host's /opt/ml here: mounted in its container, or its volume's copy (hostfiles.py)."""
         return self.folder / "hosts" / host / "ml"
 
     def host_path(self, host: str, container_path: str | PurePosixPath) -> Path:

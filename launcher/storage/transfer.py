@@ -38,6 +38,7 @@ __all__ = [
     "SkippedEntry",
     "UploadReport",
     "download",
+    "open_sized_stream",
     "open_stream",
     "upload",
 ]
@@ -115,16 +116,24 @@ def open_stream(obj: SourceObject, s3: S3ClientProvider) -> ByteStream:
 
     Errors while opening are `S3AccessError`/`LocalFileError`; errors while reading are not wrapped.
     """
+    return open_sized_stream(obj, s3)[0]
+
+
+def open_sized_stream(obj: SourceObject, s3: S3ClientProvider) -> tuple[ByteStream, int]:
+    """`open_stream`, with the object's size as it is now: what a reader of the stream gets, even if the
+    object changed since it was listed (a tar header must state it before the bytes follow)."""
     if isinstance(obj.location, S3Location):
         location = obj.location
         client = s3()
         with s3_errors("GetObject", location):
-            body: ByteStream = client.get_object(Bucket=location.bucket, Key=location.key)["Body"]
-        return body
+            response = client.get_object(Bucket=location.bucket, Key=location.key)
+        body: ByteStream = response["Body"]
+        return body, int(response["ContentLength"])
     try:
-        return obj.location.path.open("rb")
+        stream = obj.location.path.open("rb")
     except OSError as exc:
         raise LocalFileError("opening", obj.uri, exc) from exc
+    return stream, os.fstat(stream.fileno()).st_size
 
 
 def upload(

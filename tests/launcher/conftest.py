@@ -15,8 +15,10 @@ import pytest
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local.backend import LocalBackend
-from launcher.local.cluster import LABEL_JOB
-from launcher.local.options import LocalOptions
+from launcher.local.cluster import LABEL_HOST, LABEL_JOB
+from launcher.local.options import LocalOptions, Staging
+from launcher.local.workspace import JobWorkspace
+from tests.launcher.remote_engine import RemoteEngine, remote_engine
 
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO = Path(__file__).resolve().parents[2]
@@ -25,26 +27,60 @@ BASE_IMAGE = "byoc/base:latest"
 
 @pytest.fixture(autouse=True)
 def nothing_left_behind(tmp_path: Path) -> Iterator[None]:
-    """No container or network of the jobs this test ran (job folders below tmp_path) may outlive it.
+    """No container, network or volume of the jobs this test ran (job folders below tmp_path) may outlive it.
 
     Scoped to this test's own jobs, so concurrent test sessions on one engine do not see each other's.
     """
     yield
     client = docker.from_env()
     for job in sorted({record.parent.name for record in tmp_path.rglob("job.json")}):
-        selector = {"label": f"{LABEL_JOB}={job}"}
-        containers = client.containers.list(all=True, filters=selector)
-        networks = client.networks.list(filters=selector)
-        for container in containers:
-            container.remove(force=True)
-        for network in networks:
-            network.remove()
-        assert not containers and not networks, f"job {job} left behind: {containers} {networks}"
+        left = left_behind(client, job)
+        assert not left, f"job {job} left behind: {left}"
+
+
+def left_behind(client: Any, job: str) -> list[str]:
+    """What of `job` is still in the engine (containers, networks, volumes); removed, so the next test starts clean."""
+    selector = {"label": f"{LABEL_JOB}={job}"}
+    containers = client.containers.list(all=True, filters=selector)
+    networks = client.networks.list(filters=selector)
+    volumes = client.volumes.list(filters=selector)
+    for container in containers:
+        container.remove(force=True)
+    for network in networks:
+        network.remove()
+    for volume in volumes:
+        volume.remove(force=True)
+    return [f"container {c.name}" for c in containers] + [f"network {n.name}" for n in networks] + [
+        f"volume {v.name}" for v in volumes]
+
+
+@pytest.fixture(params=list(Staging), ids=lambda staging: staging.value)
+def staging(request: pytest.FixtureRequest) -> Staging:
+    """Each host's /opt/ml bind-mounted, then a Docker volume: a test taking this runs in both."""
+    return Staging(request.param)
+
+
+def touch_in_host(jobs_dir: Path, job: str, host: str, path: str, staging: Staging) -> None:
+    """Create an empty file at `path` (under /opt/ml) as the running job's host sees it, wherever it lives."""
+    if staging is Staging.BIND:
+        JobWorkspace(jobs_dir / job).host_path(host, path).touch()
+        return
+    client = docker.from_env()
+    [volume] = client.volumes.list(filters={"label": [f"{LABEL_JOB}={job}", f"{LABEL_HOST}={host}"]})
+    client.containers.run(BASE_IMAGE, [path], entrypoint=["touch"], remove=True,
+                          volumes={volume.name: {"bind": "/opt/ml", "mode": "rw"}})
 
 
 @pytest.fixture
 def jobs_dir(tmp_path: Path) -> Path:
     return tmp_path / "jobs"
+
+
+@pytest.fixture(scope="session")
+def second_engine() -> Iterator[RemoteEngine]:
+    """A Docker engine that sees none of this machine's folders (dockerd in a container), holding the base image."""
+    with remote_engine((BASE_IMAGE,)) as engine:
+        yield engine
 
 
 def behave_job(tmp_path: Path, *args: str, instance_count: int = 1, **fields: Any) -> JobDefinition:

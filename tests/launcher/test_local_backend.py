@@ -15,7 +15,8 @@ from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local import record as records
-from tests.launcher.conftest import BASE_IMAGE, behave_job, job_folder, local_files, run_local
+from launcher.local.options import Staging
+from tests.launcher.conftest import BASE_IMAGE, behave_job, job_folder, local_files, run_local, touch_in_host
 
 
 def inventory_job(tmp_path: Path, data: ProcessingInput, instance_count: int) -> JobDefinition:
@@ -29,9 +30,9 @@ def reports(folder: Path) -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("algo-*.json"))}
 
 
-def test_one_instance_completes_and_uploads_its_output(tmp_path: Path, jobs_dir: Path) -> None:
+def test_one_instance_completes_and_uploads_its_output(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     data = local_files(tmp_path / "data", 3)
-    record = run_local(inventory_job(tmp_path, data, 1), jobs_dir)
+    record = run_local(inventory_job(tmp_path, data, 1), jobs_dir, staging=staging)
     assert record.status == "Completed", record.failure_reason
     assert [h.exit_code for h in record.hosts] == [0]
     report = reports(tmp_path / "out")["algo-1"]
@@ -42,10 +43,11 @@ def test_one_instance_completes_and_uploads_its_output(tmp_path: Path, jobs_dir:
     assert saved.status == "Completed" and saved.end_time is not None
 
 
-def test_sharded_by_s3_key_gives_each_local_file_to_exactly_one_of_4_hosts(tmp_path: Path, jobs_dir: Path) -> None:
+def test_sharded_by_s3_key_gives_each_local_file_to_exactly_one_of_4_hosts(tmp_path: Path, jobs_dir: Path,
+                                                                           staging: Staging) -> None:
     data = local_files(tmp_path / "data", 8)
     sharded = ProcessingInput(data.source, data.destination, "data", s3_data_distribution_type="ShardedByS3Key")
-    record = run_local(inventory_job(tmp_path, sharded, 4), jobs_dir)
+    record = run_local(inventory_job(tmp_path, sharded, 4), jobs_dir, staging=staging)
     assert record.status == "Completed", record.failure_reason
     seen = reports(tmp_path / "out")
     assert sorted(seen) == ["algo-1", "algo-2", "algo-3", "algo-4"]
@@ -75,12 +77,12 @@ def test_hosts_resolve_each_other_by_name(tmp_path: Path, jobs_dir: Path) -> Non
     assert all(r == addresses for r in resolved.values())
 
 
-def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, jobs_dir: Path) -> None:
+def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     # algo-2 fails after 2 s, once the others are surely past start-up and handle SIGTERM.
     job = behave_job(tmp_path, "--fail-on", "algo-2", "--sleep-on", "algo-1=60", "--sleep-on", "algo-2=2",
                      "--sleep-on", "algo-3=60", "--write", "out", instance_count=3)
     started = time.monotonic()
-    record = run_local(job, jobs_dir)
+    record = run_local(job, jobs_dir, staging=staging)
     assert time.monotonic() - started < 40, "the other hosts were not stopped"
     assert record.status == "Failed"
     assert record.failure_reason == ("AlgorithmError: InputError: channel 'data', file 'bad.csv' line 3: this host "
@@ -102,11 +104,11 @@ def test_a_slow_host_keeps_the_job_running_until_it_exits(tmp_path: Path, jobs_d
     assert algo1.phases["running"][1] < algo2.phases["running"][1]
 
 
-def test_max_runtime_sends_sigterm_and_stops_the_job(tmp_path: Path, jobs_dir: Path) -> None:
+def test_max_runtime_sends_sigterm_and_stops_the_job(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     job = behave_job(tmp_path, "--sleep-on", "algo-1=120", "--sleep-on", "algo-2=120", "--write", "out",
                      instance_count=2, max_runtime_in_seconds=3)
     started = time.monotonic()
-    record = run_local(job, jobs_dir)
+    record = run_local(job, jobs_dir, staging=staging)
     assert time.monotonic() - started < 30
     assert record.status == "Stopped"
     assert record.failure_reason == ("MaxRuntimeExceeded: the job ran longer than MaxRuntimeInSeconds=3; every host "
@@ -115,7 +117,7 @@ def test_max_runtime_sends_sigterm_and_stops_the_job(tmp_path: Path, jobs_dir: P
     assert record.exit_message is not None and "[algo-1] Stopped: received SIGTERM" in record.exit_message
 
 
-def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_dir: Path) -> None:
+def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     control = tmp_path / "control"
     control.mkdir()
     (control / "README").write_text("the test drops `release` into each host's copy of this channel\n")
@@ -126,7 +128,8 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(out), "out", s3_upload_mode="Continuous"),),
     )
     result: list[JobStatus] = []
-    runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, continuous_interval_seconds=0.3)))
+    runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, continuous_interval_seconds=0.3,
+                                                                     staging=staging)))
     runner.start()
     deadline = time.monotonic() + 90
     while not ((out / "part-1-algo-1.txt").exists() and (out / "part-1-algo-2.txt").exists()):
@@ -135,15 +138,17 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
     assert records.load(jobs_dir / "continuous-job/job.json").status == "InProgress"
     assert not (out / "part-2-algo-1.txt").exists()
     for host in ("algo-1", "algo-2"):
-        (jobs_dir / f"continuous-job/hosts/{host}/ml/processing/input/control/release").touch()
+        touch_in_host(jobs_dir, "continuous-job", host, "/opt/ml/processing/input/control/release", staging)
     runner.join(90)
     assert result and result[0].status == "Completed", result
     assert sorted(p.name for p in out.iterdir()) == ["part-1-algo-1.txt", "part-1-algo-2.txt", "part-2-algo-1.txt",
                                                      "part-2-algo-2.txt"]
 
 
-def test_two_hosts_writing_one_name_differently_fail_instead_of_overwriting(tmp_path: Path, jobs_dir: Path) -> None:
-    record = run_local(behave_job(tmp_path, "--write", "out", "--same-name", instance_count=2), jobs_dir)
+def test_two_hosts_writing_one_name_differently_fail_instead_of_overwriting(tmp_path: Path, jobs_dir: Path,
+                                                                           staging: Staging) -> None:
+    job = behave_job(tmp_path, "--write", "out", "--same-name", instance_count=2)
+    record = run_local(job, jobs_dir, staging=staging)
     assert record.status == "Failed"
     assert record.failure_reason is not None
     assert "output 'out': algo-1 and algo-2 both wrote 'result.json' with different contents" in record.failure_reason
@@ -174,9 +179,9 @@ def test_a_missing_image_fails_the_job_naming_it(tmp_path: Path, jobs_dir: Path)
                                      "engine: build it (`make build`) or `docker pull` it")
 
 
-def test_a_missing_local_input_fails_the_job_naming_it(tmp_path: Path, jobs_dir: Path) -> None:
+def test_a_missing_local_input_fails_the_job_naming_it(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     missing = ProcessingInput(str(tmp_path / "nope"), "/opt/ml/processing/input/data", "data")
-    record = run_local(inventory_job(tmp_path, missing, 1), jobs_dir)
+    record = run_local(inventory_job(tmp_path, missing, 1), jobs_dir, staging=staging)
     assert record.status == "Failed"
     assert record.failure_reason is not None and str(tmp_path / "nope") in record.failure_reason
     assert record.failure_reason.startswith("ClientError: ")

@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.local.options import Staging
 from tests.launcher.conftest import BASE_IMAGE, run_local
 
 
 def test_sharded_by_s3_key_over_8_objects_on_4_hosts(tmp_path: Path, jobs_dir: Path, s3_endpoint: str,
-                                                      s3_admin: Any) -> None:
+                                                      s3_admin: Any, staging: Staging) -> None:
     s3_admin.create_bucket(Bucket="bkt")
     for i in range(8):
         s3_admin.put_object(Bucket="bkt", Key=f"ecg/part-{i}.csv", Body=f"t,a\n{i},{i}\n".encode())
@@ -23,7 +24,7 @@ def test_sharded_by_s3_key_over_8_objects_on_4_hosts(tmp_path: Path, jobs_dir: P
                                 s3_data_distribution_type="ShardedByS3Key"),),
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", "s3://bkt/inventory/", "out"),),
     )
-    record = run_local(job, jobs_dir, endpoint_url=s3_endpoint)
+    record = run_local(job, jobs_dir, endpoint_url=s3_endpoint, staging=staging)
     assert record.status == "Completed", record.failure_reason
     keys = sorted(o["Key"] for o in s3_admin.list_objects_v2(Bucket="bkt", Prefix="inventory/")["Contents"])
     assert keys == [f"inventory/algo-{i}.json" for i in (1, 2, 3, 4)]

@@ -23,10 +23,10 @@ import pytest
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.jobfile import load_job_file
-from launcher.local.cluster import LABEL_JOB, LABEL_KIT
+from launcher.local.options import Staging
 from tests.jobs.conftest import write_ecg
 from tests.jobs.reference_pca import reference_pca
-from tests.launcher.conftest import BASE_IMAGE, job_folder, run_local
+from tests.launcher.conftest import BASE_IMAGE, job_folder, left_behind, run_local, touch_in_host
 
 SKLEARN_IMAGE = "byoc/sklearn:latest"
 ECG = "/opt/ml/processing/input/ecg"
@@ -67,19 +67,13 @@ run(main)
 
 @pytest.fixture(autouse=True)
 def nothing_left_behind(jobs_dir: Path) -> Iterator[None]:
-    """tests/launcher/conftest.py's check, kept to this test's own jobs: other suites share the engine."""
+    """tests/launcher/conftest.py's check, kept to this test's own jobs (job names, not every kit container:
+    other sessions share the engine and remove theirs meanwhile), and no feeder thread either."""
     yield
-    names = {p.name for p in jobs_dir.iterdir()} if jobs_dir.is_dir() else set()
+    names = sorted(p.name for p in jobs_dir.iterdir()) if jobs_dir.is_dir() else []
     client = docker.from_env()
-    containers = [c for c in client.containers.list(all=True, filters={"label": LABEL_KIT})
-                  if c.labels.get(LABEL_JOB) in names]
-    networks = [n for n in client.networks.list(filters={"label": LABEL_KIT})
-                if n.attrs.get("Labels", {}).get(LABEL_JOB) in names]
-    for container in containers:
-        container.remove(force=True)
-    for network in networks:
-        network.remove()
-    assert not containers and not networks, f"left behind: {containers} {networks}"
+    left = {name: found for name in names if (found := left_behind(client, name))}
+    assert not left, f"left behind: {left}"
     assert not [t for t in threading.enumerate() if t.name.startswith("pipe-feeder-")], "a feeder thread is left"
 
 
@@ -125,11 +119,11 @@ def assert_completed(record: JobStatus) -> None:
 # --- pca_ecg: the same outputs in both modes --------------------------------------------------------
 
 
-def test_pca_ecg_writes_the_same_bytes_in_pipe_and_file_mode(tmp_path: Path, jobs_dir: Path) -> None:
+def test_pca_ecg_writes_the_same_bytes_in_pipe_and_file_mode(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     data = recordings(tmp_path / "ecg", 4)
 
-    file_mode = run_local(pca_job(str(tmp_path / "ecg"), tmp_path / "file", "File"), jobs_dir)
-    pipe_mode = run_local(pca_job(str(tmp_path / "ecg"), tmp_path / "pipe", "Pipe"), jobs_dir)
+    file_mode = run_local(pca_job(str(tmp_path / "ecg"), tmp_path / "file", "File"), jobs_dir, staging=staging)
+    pipe_mode = run_local(pca_job(str(tmp_path / "ecg"), tmp_path / "pipe", "Pipe"), jobs_dir, staging=staging)
 
     assert_completed(file_mode)
     assert_completed(pipe_mode)
@@ -143,16 +137,18 @@ def test_pca_ecg_writes_the_same_bytes_in_pipe_and_file_mode(tmp_path: Path, job
                           np.loadtxt(tmp_path / "reference.csv", delimiter=","))
 
 
-@pytest.mark.parametrize("distribution", ["ShardedByS3Key", "FullyReplicated"])
+@pytest.mark.parametrize(("distribution", "staging"), [
+    ("ShardedByS3Key", Staging.BIND), ("FullyReplicated", Staging.BIND), ("ShardedByS3Key", Staging.VOLUME)])
 def test_two_instances_read_s3_in_pipe_mode_as_in_file_mode(tmp_path: Path, jobs_dir: Path, s3_endpoint: str,
-                                                           s3_admin: Any, distribution: str) -> None:
+                                                           s3_admin: Any, distribution: str, staging: Staging) -> None:
     data = recordings(tmp_path / "ecg", 5)
     s3_admin.create_bucket(Bucket="bkt")
     for name, path in data.items():
         s3_admin.put_object(Bucket="bkt", Key=f"ecg/{name}", Body=path.read_bytes())
 
     records = {mode: run_local(pca_job("s3://bkt/ecg/", tmp_path / mode, mode, instance_count=2,
-                                       distribution=distribution), jobs_dir, endpoint_url=s3_endpoint)
+                                       distribution=distribution), jobs_dir, endpoint_url=s3_endpoint,
+                                 staging=staging)
                for mode in ("File", "Pipe")}
 
     for record in records.values():
@@ -164,9 +160,9 @@ def test_two_instances_read_s3_in_pipe_mode_as_in_file_mode(tmp_path: Path, jobs
     assert logs == ([3, 2] if distribution == "ShardedByS3Key" else [5, 5])
 
 
-@pytest.mark.parametrize("where", ["s3", "local"])
+@pytest.mark.parametrize(("where", "staging"), [("s3", Staging.BIND), ("local", Staging.BIND), ("s3", Staging.VOLUME)])
 def test_gzip_objects_are_gunzipped_on_the_way(tmp_path: Path, jobs_dir: Path, s3_endpoint: str, s3_admin: Any,
-                                               where: str) -> None:
+                                               where: str, staging: Staging) -> None:
     data = recordings(tmp_path / "ecg", 3)
     packed = {}
     for i, (name, path) in enumerate(data.items()):
@@ -185,7 +181,7 @@ def test_gzip_objects_are_gunzipped_on_the_way(tmp_path: Path, jobs_dir: Path, s
 
     file_mode = run_local(pca_job(str(tmp_path / "ecg"), tmp_path / "file", "File"), jobs_dir)
     pipe_mode = run_local(pca_job(source, tmp_path / "pipe", "Pipe", compression="Gzip"), jobs_dir,
-                          endpoint_url=s3_endpoint)
+                          endpoint_url=s3_endpoint, staging=staging)
 
     assert_completed(file_mode)
     assert_completed(pipe_mode)
@@ -210,13 +206,14 @@ def test_the_pipe_example_job_file_runs(tmp_path: Path, jobs_dir: Path) -> None:
 
 
 def test_the_container_sees_the_manifest_and_fifo_and_an_empty_shard_reads_eof_at_once(tmp_path: Path,
-                                                                                       jobs_dir: Path) -> None:
+                                                                                       jobs_dir: Path,
+                                                                                       staging: Staging) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data/only.csv").write_bytes(b"t,a\n" + b"1,2\n" * 300_000)
     job = script_job(tmp_path, str(tmp_path / "data"), "read", instance_count=2,
                      s3_data_distribution_type="ShardedByS3Key")
 
-    record = run_local(job, jobs_dir)
+    record = run_local(job, jobs_dir, staging=staging)
 
     assert_completed(record)
     seen = reports(tmp_path)
@@ -230,12 +227,13 @@ def test_the_container_sees_the_manifest_and_fifo_and_an_empty_shard_reads_eof_a
 
 
 def test_a_reader_that_stops_after_one_line_completes_and_the_launcher_does_not_wait(tmp_path: Path,
-                                                                                    jobs_dir: Path) -> None:
+                                                                                    jobs_dir: Path,
+                                                                                    staging: Staging) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data/big.csv").write_bytes(b"t,a\n" + b"1,2\n" * 10_000_000)  # 40 MB: the writer will block
 
     started = time.monotonic()
-    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "one-line"), jobs_dir)
+    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "one-line"), jobs_dir, staging=staging)
 
     assert_completed(record)
     assert reports(tmp_path)["algo-1"]["line"] == "t,a\n"
@@ -243,24 +241,27 @@ def test_a_reader_that_stops_after_one_line_completes_and_the_launcher_does_not_
 
 
 def test_a_host_that_fails_before_opening_its_fifo_fails_the_job_without_hanging(tmp_path: Path,
-                                                                                 jobs_dir: Path) -> None:
+                                                                                 jobs_dir: Path,
+                                                                                 staging: Staging) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data/a.csv").write_bytes(b"t,a\n1,2\n")
 
     started = time.monotonic()
-    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "fail-without-reading"), jobs_dir)
+    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "fail-without-reading"), jobs_dir,
+                       staging=staging)
 
     assert record.status == "Failed"
     assert record.failure_reason == "AlgorithmError: JobError: exited with 3, exit code: 3 (host algo-1)"
     assert time.monotonic() - started < 30
 
 
-def test_pipe_epochs_offer_the_data_again_once_it_is_read(tmp_path: Path, jobs_dir: Path) -> None:
+def test_pipe_epochs_offer_the_data_again_once_it_is_read(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     (tmp_path / "data").mkdir()
     for i in range(3):
         (tmp_path / f"data/{i}.csv").write_bytes(b"t,a\n" + b"1,2\n" * 100_000)
 
-    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "epochs"), jobs_dir, pipe_epochs=3)
+    record = run_local(script_job(tmp_path, str(tmp_path / "data"), "epochs"), jobs_dir, pipe_epochs=3,
+                       staging=staging)
 
     assert_completed(record)
     assert reports(tmp_path)["algo-1"]["epochs"] == [3 * 400_004] * 3
@@ -270,7 +271,7 @@ def test_pipe_epochs_offer_the_data_again_once_it_is_read(tmp_path: Path, jobs_d
 
 
 def test_a_corrupt_gzip_object_fails_the_job_naming_it(tmp_path: Path, jobs_dir: Path, s3_endpoint: str,
-                                                       s3_admin: Any) -> None:
+                                                       s3_admin: Any, staging: Staging) -> None:
     data = recordings(tmp_path / "ecg", 1)
     s3_admin.create_bucket(Bucket="bkt")
     s3_admin.put_object(Bucket="bkt", Key="ecg/a.csv.gz", Body=gzip.compress(data["rec-0.csv"].read_bytes()))
@@ -278,7 +279,7 @@ def test_a_corrupt_gzip_object_fails_the_job_naming_it(tmp_path: Path, jobs_dir:
 
     started = time.monotonic()
     record = run_local(pca_job("s3://bkt/ecg/", tmp_path / "pipe", "Pipe", compression="Gzip"), jobs_dir,
-                       endpoint_url=s3_endpoint)
+                       endpoint_url=s3_endpoint, staging=staging)
 
     assert record.status == "Failed"
     assert record.failure_reason == ("ClientError: Failed to stream data. Pipe input 'ecg' on algo-1: "
@@ -289,10 +290,11 @@ def test_a_corrupt_gzip_object_fails_the_job_naming_it(tmp_path: Path, jobs_dir:
     assert not (tmp_path / "pipe").exists(), "a failed job uploads nothing"
 
 
-@pytest.mark.parametrize("where", ["local", "s3"])
+@pytest.mark.parametrize(("where", "staging"), [
+    ("local", Staging.BIND), ("s3", Staging.BIND), ("local", Staging.VOLUME)])
 def test_an_object_that_vanishes_after_planning_fails_the_job_naming_it(tmp_path: Path, jobs_dir: Path,
                                                                         s3_endpoint: str, s3_admin: Any,
-                                                                        where: str) -> None:
+                                                                        where: str, staging: Staging) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "control").mkdir()
     (tmp_path / "control/README").write_text("the test drops `release` into the host's copy of this channel\n")
@@ -310,14 +312,15 @@ def test_an_object_that_vanishes_after_planning_fails_the_job_naming_it(tmp_path
     control = ProcessingInput(str(tmp_path / "control"), "/opt/ml/processing/input/control", "control")
     job = script_job(tmp_path, source, "after-release", extra=(control,))
     result: list[JobStatus] = []
-    runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, endpoint_url=s3_endpoint)))
+    runner = threading.Thread(target=lambda: result.append(run_local(job, jobs_dir, endpoint_url=s3_endpoint,
+                                                                     staging=staging)))
     runner.start()
     host = wait_for_manifest(jobs_dir)
     if where == "s3":
         s3_admin.delete_object(Bucket="bkt", Key="data/b.csv")
     else:
         (tmp_path / "data/b.csv").unlink()
-    (host / "processing/input/control/release").touch()
+    touch_in_host(jobs_dir, host.parents[2].name, "algo-1", "/opt/ml/processing/input/control/release", staging)
     runner.join(90)
 
     assert result, "the launcher did not return"

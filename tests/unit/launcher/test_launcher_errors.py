@@ -19,6 +19,7 @@ from launcher.errors import (
 )
 from launcher.local.feeder import FeedError
 from launcher.local.outputs import OutputConflictError
+from launcher.local.sharing import FolderNotSharedError
 from launcher.push import PushError, PushUsageError
 from launcher.storage.errors import DestinationError, LocationError, S3AccessError, StorageError
 
@@ -66,6 +67,7 @@ def test_exported_members_are_the_public_api() -> None:
     (PushUsageError, 2, "ValidationException"),
     (BackendError, 3, "InternalFailure"),
     (EngineError, 3, "ServiceUnavailable"),
+    (FolderNotSharedError, 3, "ServiceUnavailable"),
     (AwsError, 3, "InternalFailure"),
     (FeedError, 3, "InternalFailure"),
     (PushError, 3, "InternalFailure"),

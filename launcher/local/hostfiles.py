@@ -1,0 +1,115 @@
+"""Where each host's /opt/ml lives, and how files get into and out of it: a bind-mounted folder, or a Docker volume.
+
+    bind    hosts/<host>/ml/ in the job folder, bind-mounted: config files and inputs are written there,
+            outputs and the exit message read there, Pipe FIFOs made and fed there by threads of the
+            launcher (feeder.py). Needs an engine on this machine's kernel that sees the jobs folder.
+    volume  a Docker volume per host (volumes.py), filled and emptied through the engine's API, for an
+            engine elsewhere (another machine, Docker Desktop's VM). hosts/<host>/ml/ still holds what went
+            in (config files, manifests) and, once the hosts have exited, what came out (outputs, the exit
+            message), so conflicts, uploads and the outcome read one folder in both modes; Continuous
+            outputs are brought there while the job runs; Pipe FIFOs are fed from inside the engine by a
+            small container next to the job (volume_feeder.py).
+
+`host_files` picks per job: what LocalOptions.staging forces, else bind when the engine is on this
+machine's kernel and proven to see the jobs folder (sharing.py), else volume, with a notice saying why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+
+from launcher.definition import JobDefinition
+from launcher.local.feeder import FeedError, PipeFeeder, pipe_channels
+from launcher.local.hostconfig import write_host_files
+from launcher.local.options import Staging
+from launcher.local.staging import InputPlans, stage_file_inputs
+from launcher.local.workspace import JobWorkspace
+from launcher.storage.client import S3ClientProvider
+
+
+@dataclass(frozen=True, slots=True)
+class JobFiles:
+    """What staging needs to know of the job."""
+
+    job: JobDefinition
+    request: Mapping[str, Any]
+    arn: str
+    workspace: JobWorkspace
+    hosts: tuple[str, ...]
+    s3: S3ClientProvider
+    pipe_epochs: int
+    sample: int | None = None  # at most this many objects of each input per host
+
+
+class Feeder(Protocol):
+    """Streams the Pipe inputs into their FIFOs while the job runs (feeder.py, volume_feeder.py)."""
+
+    @property
+    def error(self) -> FeedError | None: ...
+    @property
+    def failed(self) -> bool: ...
+    def prepare(self) -> None: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def __enter__(self) -> Feeder: ...
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+
+class HostFiles(Protocol):
+    mode: Staging
+
+    def mount(self, host: str) -> tuple[str, bool]:
+        """What the host's container mounts at /opt/ml: (a folder here or a volume's name, is it a volume)."""
+        ...
+
+    def stage(self, on_host_done: Callable[[str], None]) -> InputPlans:
+        """Config files, output folders and File-mode inputs in place for every host; the inputs' plans."""
+        ...
+
+    def feeder(self, plans: InputPlans) -> Feeder: ...
+
+    def refresh(self) -> None:
+        """While the job runs: bring its Continuous outputs into hosts/<host>/ml/."""
+        ...
+
+    def collect(self) -> None:
+        """Once every host has exited: bring its outputs and exit message into hosts/<host>/ml/."""
+        ...
+
+    def remove(self) -> None:
+        """Remove what staging made in the engine (after the hosts' containers); safe to call twice."""
+        ...
+
+
+class BindFiles:
+    """Each host's /opt/ml is hosts/<host>/ml/ of the job folder, bind-mounted: nothing to bring in or out."""
+
+    mode = Staging.BIND
+
+    def __init__(self, files: JobFiles) -> None:
+        self.files = files
+
+    def mount(self, host: str) -> tuple[str, bool]:
+        return str(self.files.workspace.host_ml(host)), False
+
+    def stage(self, on_host_done: Callable[[str], None]) -> InputPlans:
+        f = self.files
+        write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)
+        return stage_file_inputs(f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, f.sample)
+
+    def feeder(self, plans: InputPlans) -> Feeder:
+        f = self.files
+        return PipeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, epochs=f.pipe_epochs)
+
+    def refresh(self) -> None:
+        """The containers write into the folder itself."""
+
+    def collect(self) -> None:
+        """The containers wrote into the folder itself."""
+
+    def remove(self) -> None:
+        """The folder stays with the job; nothing was made in the engine."""
