@@ -125,3 +125,11 @@ def test_sdk_v2_framework_processor_runs_its_source_dir(server: Server, tmp_path
                      str(tmp_path))
     assert "hello framework from source_dir" in out
     assert json.loads(out.strip().splitlines()[-1])["ProcessingJobStatus"] == "Completed"
+
+
+def test_the_readme_sdk_example_runs_two_hosts_with_s3_in_and_out(server: Server, tmp_path: Path) -> None:
+    """examples/sdk/processing_job.py, as the README's quickstart runs it: sharded S3 input, S3 output."""
+    out = run_client(server, tmp_path, "sdk-v3", "python", str(REPO / "examples" / "sdk" / "processing_job.py"))
+    assert "inventory: algo-1 wrote" in out and "inventory: algo-2 wrote" in out  # the hosts' lines, live
+    listed = out.split("outputs:", 1)[1].split()
+    assert sorted(key.rsplit("/", 1)[-1] for key in listed) == ["algo-1.json", "algo-2.json"]
