@@ -87,8 +87,18 @@ def host_colour(host: str) -> str:
 
 
 def _row(out: Console, label: str, value: Text | str) -> None:
-    out.print(Text.assemble(f"{label:<{LABEL_WIDTH}} ", value if isinstance(value, Text) else Text(value)),
+    """`label     value`; the lines of a value after its first (a hint's traceback) go under the value."""
+    text = value if isinstance(value, Text) else Text(value)
+    lines = list(text.split("\n", allow_blank=True))
+    out.print(Text.assemble(f"{label:<{LABEL_WIDTH}} ", *_joined(lines, "\n" + " " * (LABEL_WIDTH + 1))),
               soft_wrap=True)
+
+
+def _joined(lines: list[Text], separator: str) -> list[Text | str]:
+    parts: list[Text | str] = []
+    for index, line in enumerate(lines):
+        parts.extend((separator, line) if index else (line,))
+    return parts
 
 
 def _output(output: OutputStatus, status: JobStatus) -> str:

@@ -157,6 +157,7 @@ class PipeFeeder:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._error: FeedError | None = None
+        self._opened: set[tuple[str, str]] = set()
         self._threads: list[threading.Thread] = []
 
     @property
@@ -168,6 +169,12 @@ class PipeFeeder:
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def opened(self) -> frozenset[tuple[str, str]]:
+        """(input name, host) of every channel whose FIFO some reader opened: its writer got going."""
+        with self._lock:
+            return frozenset(self._opened)
 
     def prepare(self) -> None:
         """Write every manifest and make every `_0` FIFO: before the containers start. On failure the
@@ -215,6 +222,8 @@ class PipeFeeder:
         try:
             for epoch in range(self.epochs):
                 fd = self._open_writer(channel, epoch)
+                with self._lock:
+                    self._opened.add((channel.input_name, channel.host))
                 try:
                     _raise_pipe_size(fd)
                     try:

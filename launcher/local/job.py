@@ -15,6 +15,8 @@ internal error before it is re-raised for the supervisor's log.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from launcher.backend import StopCause
@@ -23,13 +25,16 @@ from launcher.errors import EXIT_FAILED, LauncherError
 from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
 from launcher.local.credentials import CredentialsEndpoint
 from launcher.local.credentials import serve as serve_credentials
+from launcher.local.explaining import hints_for, warnings_for
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
 from launcher.local.keeper import RecordKeeper
 from launcher.local.logs import LogPump
+from launcher.local.opens import OpenWatch, file_input_folders
 from launcher.local.options import LocalOptions, Staging
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
 from launcher.local.placement import host_files
+from launcher.local.staging import InputPlans
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
 from launcher.local.workspace import JobWorkspace
@@ -103,13 +108,15 @@ class JobRun:
             job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts))
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
+        # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
+        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.mode is Staging.BIND else {})
         cluster = Cluster(client, spec)
         try:
             with keeper.timed("create"):
                 cluster.open()
                 cluster.create()
             self._check_stop()
-            with feeder:  # stopped once every container has exited
+            with feeder, opens:  # stopped once every container has exited
                 result = self._execute(cluster, feeder)
             oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
             if files.mode is Staging.VOLUME:
@@ -122,12 +129,14 @@ class JobRun:
         teardown = threading.Thread(target=self._teardown, args=(cluster, files), name="teardown")
         teardown.start()  # overlaps with the upload
         try:
-            outcome = decide(result, self._messages(), oom)
+            messages = self._messages()
+            outcome = decide(result, messages, oom)
             if feeder.error is not None:  # the data was cut: Failed, whatever the containers made of it
                 outcome = Outcome("Failed", feeder.error.failure_reason, outcome.exit_message)
             if outcome.status == "Completed":
                 with keeper.timed("upload"):
                     outcome = self._upload(outcome)
+            self._explain(outcome, result, messages, plans, feeder.opened, opens.opened())
         finally:
             teardown.join()
         return outcome
@@ -186,6 +195,15 @@ class JobRun:
         finally:
             keeper.phase_all(hosts, "uploading", 1)
         return outcome
+
+    def _explain(self, outcome: Outcome, result: RunResult, messages: Mapping[str, str],
+                 plans: InputPlans, pipe_opened: frozenset[tuple[str, str]],
+                 file_opened: Mapping[tuple[str, str], bool | None]) -> None:
+        """Hints for a failure, warnings for a Completed job that did nothing somewhere (launcher/explain)."""
+        hints = hints_for(result, messages, self.workspace, self.hosts) if outcome.status == "Failed" else ()
+        warnings = (warnings_for(self.job, plans, pipe_opened, file_opened, self.workspace, self.hosts)
+                    if outcome.status == "Completed" else ())
+        self.keeper.update(lambda r: replace(r, hints=hints, warnings=warnings), save=False)
 
     def _environment(self, credentials: CredentialsEndpoint | None) -> dict[str, str]:
         """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS

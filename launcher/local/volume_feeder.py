@@ -77,6 +77,7 @@ class VolumeFeeder:
         self._threads: list[threading.Thread] = []
         self._feeds: list[_Feed] = []
         self._first: dict[int, _Feed] = {}  # channel index -> its epoch-0 feeder
+        self._opened: set[tuple[str, str]] = set()
 
     @property
     def error(self) -> FeedError | None:
@@ -86,6 +87,12 @@ class VolumeFeeder:
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def opened(self) -> frozenset[tuple[str, str]]:
+        """(input name, host) of every channel whose FIFO some reader opened: its feeder said `opened`."""
+        with self._lock:
+            return frozenset(self._opened)
 
     def fifo(self, channel: PipeChannel, epoch: int) -> PurePosixPath:
         """The FIFO's path in the host's container."""
@@ -182,6 +189,8 @@ class VolumeFeeder:
         """Every object into the feeder's stdin, once the reader is there; returns early, quietly, once the
         reader has closed the FIFO."""
         feed.wait_opened(self._stopping)
+        with self._lock:
+            self._opened.add((channel.input_name, channel.host))
         for obj in channel.objects:
             if self._stopping.is_set():
                 raise _Stopping
