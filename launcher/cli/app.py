@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import images, jobs, projects, replay, serve, spark_history
+from launcher.cli import doctor, images, jobs, projects, replay, serve, spark_history
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -27,4 +27,5 @@ app.command()(projects.init)
 app.command()(serve.serve)
 app.command()(replay.replay)
 app.command(name="spark-history")(spark_history.spark_history)
+app.command()(doctor.doctor)
 
