@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.local.options import Staging
 from tests.launcher.conftest import BASE_IMAGE, SCRIPTS, byoc, run_local
 
 SKLEARN_IMAGE = "byoc/sklearn:latest"  # has boto3
@@ -78,14 +81,15 @@ def test_inputs_nobody_read_and_outputs_nobody_wrote_are_warned_of(tmp_path: Pat
         f"warning    {warning}" for warning in status.warnings]
 
 
-def test_a_pipe_input_whose_fifo_nobody_opened_is_warned_of(tmp_path: Path, jobs_dir: Path) -> None:
+@pytest.mark.parametrize("staging", [Staging.BIND, Staging.VOLUME])
+def test_a_pipe_input_whose_fifo_nobody_opened_is_warned_of(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     data = csv_folder(tmp_path / "data", 4)
     inputs = tuple(ProcessingInput(data, f"/opt/ml/processing/input/{name}", name, s3_input_mode="Pipe",
                                    s3_data_distribution_type="ShardedByS3Key") for name in ("read", "globbed"))
     job = JobDefinition(image_uri=BASE_IMAGE, code=CODE, command=("python3",), arguments=("pipe",),
                         instance_count=2, inputs=inputs,
                         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(tmp_path / "out"), "out"),))
-    status = run_local(job, jobs_dir)
+    status = run_local(job, jobs_dir, staging=staging)
     assert status.status == "Completed", status.failure_reason
     assert status.warnings == ("Pipe input 'globbed': the FIFO /opt/ml/processing/input/globbed/globbed_0 was never "
                                "opened by any host (algo-1 and algo-2); 4 objects were never read",)
