@@ -3,7 +3,9 @@
 Spark's history server reads one folder; the logs may be on several hosts' folders, in a local output
 folder or under an S3 prefix, and still growing (`app-...inprogress`, renamed when the app ends). Each
 `sync()` lists the sources through launcher.storage, copies what is new or changed in size (event logs
-only grow) and removes what is gone, so an app that finished shows once, as finished. A file is
+only grow) and removes what is gone, so an app that finished shows once, as finished. A Continuous
+output keeps both `app-X.inprogress` (uploaded while the app ran) and `app-X` (once it ended), on
+SageMaker as locally: the in-progress copy of a finished app is left out. A file is
 written next to the folder first and renamed into it: the server never reads half a file.
 """
 
@@ -19,6 +21,8 @@ from launcher.storage.errors import SourceNotFoundError
 from launcher.storage.listing import S3DataType, SourceObject, list_source
 from launcher.storage.locations import Location
 from launcher.storage.transfer import download
+
+INPROGRESS = ".inprogress"
 
 
 class Mirror:
@@ -43,6 +47,8 @@ class Mirror:
             for obj in objects:
                 if not obj.relative_path.name.startswith("."):  # Hadoop's .crc files; the server skips them
                     listing.setdefault(obj.relative_path, obj)
+        for path in [p for p in listing if p.suffix == INPROGRESS and p.with_suffix("") in listing]:
+            del listing[path]
         for gone in set(self._sizes) - set(listing):
             self.folder.joinpath(*gone.parts).unlink(missing_ok=True)
             del self._sizes[gone]

@@ -57,13 +57,18 @@ def test_a_sagemaker_jobs_history_comes_from_s3_and_follows_new_logs(spark_job: 
                                                   "/opt/ml/processing/input/code/app.py"]},
         ProcessingOutputConfig={"Outputs": [{"OutputName": "output-1", "S3Output": {
             "S3Uri": f"s3://{BUCKET}/spark-events", "LocalPath": EVENTS_PATH, "S3UploadMode": "Continuous"}}]})
-    (log,) = spark_job.events.iterdir()
-    s3_admin.upload_file(str(log), BUCKET, f"spark-events/{log.name}")
+    # The Continuous output took both the log of the running app (.inprogress) and the finished one, as on
+    # SageMaker; the finished app shows once.
+    logs = {p.name: p for p in spark_job.events.iterdir()}
+    (log,) = [p for p in logs.values() if not p.name.startswith(".") and p.suffix != ".inprogress"]
+    assert f"{log.name}.inprogress" in logs
+    for path in logs.values():
+        s3_admin.upload_file(str(path), BUCKET, f"spark-events/{path.name}")
     port = free_port()
     env = {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_REGION": REGION}
     served = serve_history(name, "--backend", "sagemaker", "--port", str(port), env=env)
     served.wait_for("spark ui")
-    assert [app["name"] for app in apps(port)] == ["preprocess_reviews"]
+    assert [(app["name"], app["attempts"][-1]["completed"]) for app in apps(port)] == [("preprocess_reviews", True)]
 
     # A second app's log appears in the prefix while the server runs: the UI lists it within a refresh.
     first = apps(port)[0]["id"]
