@@ -15,7 +15,8 @@
         │   ├── PushUsageError       (launcher.push) a repository or tag ECR would refuse
         │   ├── BaseImageError       (launcher.offline_base) no base image, and none can be made here
         │   ├── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
-        │   └── ReplayImageError     (launcher.replay) no local image can run a replayed job's ImageUri
+        │   ├── ReplayImageError     (launcher.replay) no local image can run a replayed job's ImageUri
+        │   └── NoEventLogsError     (launcher.spark_history.locate) a job without Spark event logs where it says
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
         │   │   └── FolderNotSharedError (launcher.local.sharing) the engine does not see the jobs folder

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import secrets
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from launcher.doctor.checks import Check, failed, passed
@@ -38,7 +37,7 @@ def credentials_endpoint_check(client: Any, image: str = PROBE_IMAGE) -> Check:
         with tempfile.TemporaryDirectory(prefix="byoc-doctor-") as ml:
             spec = ClusterSpec(job_name=f"doctor-{secrets.token_hex(4)}", image=image,
                                entrypoint=("python3", "-c", PROBE), arguments=(),
-                               hosts=(HostSpec("algo-1", Path(ml), endpoint.environment()),))
+                               hosts=(HostSpec("algo-1", ml, endpoint.environment()),))
             with Cluster(client, spec) as cluster:
                 cluster.create()
                 cluster.start()
