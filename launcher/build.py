@@ -2,6 +2,7 @@
 
     docker build --platform linux/amd64 --build-arg BASE_IMAGE=<base>
                  [--secret id=ca_bundle,src=<CA bundle>]
+                 --label byoc.context=<digest of what it is built from (build_context.py)>
                  -f containers/<image>/Dockerfile -t <prefix>/<image>:<tag> <the kit's folder>
 
 with BuildKit (DOCKER_BUILDKIT=1), which the Dockerfiles' `RUN --mount` needs. The kit's folder is the
@@ -24,6 +25,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from launcher.build_context import CONTEXT_LABEL, context_digest
 from launcher.errors import BuildError, UsageError
 from launcher.kit import Kit
 from launcher.local.cluster import engine
@@ -65,8 +67,10 @@ def build_command(kit: Kit, image: str, options: BuildOptions, docker: str) -> l
     ca_bundle = options.ca_bundle or (DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None)
     if ca_bundle is not None:
         secret = ["--secret", f"id=ca_bundle,src={ca_bundle}"]
+    dockerfile = kit.dockerfile(image)
+    label = f"{CONTEXT_LABEL}={context_digest(dockerfile, kit.root)}"  # what `byoc doctor` checks it against
     return [docker, "build", "--platform", "linux/amd64", "--build-arg", f"BASE_IMAGE={options.base_image}",
-            *secret, "-f", str(kit.dockerfile(image)), "-t", options.image_name(image), str(kit.root)]
+            *secret, "--label", label, "-f", str(dockerfile), "-t", options.image_name(image), str(kit.root)]
 
 
 def check_request(kit: Kit, images: list[str], options: BuildOptions) -> None:

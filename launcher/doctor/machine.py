@@ -1,7 +1,8 @@
 """This machine: the engine, its storage driver, the kit's images, free disk for the jobs folder.
 
-An image is stale when something it is built from changed after it was built (`changes.py`). Where the
-kit runs without its source tree (installed as a tool), images are only checked for presence and platform.
+An image is current when the digest it was labelled with at build time (launcher/build_context.py) is the
+digest of what the kit's build context (launcher/kit.py: the clone, or an installed wheel's copy) holds
+now. The fix is `byoc build <image>`, the recipe `make build/<image>` runs.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from launcher.doctor.changes import build_inputs, last_change
+from launcher.build_context import CONTEXT_LABEL, context_digest
 from launcher.doctor.checks import Check, failed, passed
+from launcher.kit import Kit
 from launcher.local.cluster import SAGEMAKER_ARCHITECTURE
 
-REPO = Path(__file__).resolve().parents[2]
-CONTAINERS = REPO / "containers"
 IMAGE_PREFIX = "byoc"
-KIT_IMAGES = ("base", "sklearn", "spark")  # when there is no containers/ folder to list them from
 MIN_FREE_BYTES = 10 << 30
 GOOD_DRIVERS = frozenset({"overlay2", "overlay", "overlayfs", "fuse-overlayfs", "btrfs", "zfs", "stargz"})
 BAD_DRIVERS = {
@@ -58,18 +57,12 @@ def storage_driver_check(client: Any) -> Check:
                   DRIVER_FIX)
 
 
-def kit_images() -> tuple[str, ...]:
-    if CONTAINERS.is_dir():
-        return tuple(sorted(p.parent.name for p in CONTAINERS.glob("*/Dockerfile")))
-    return KIT_IMAGES
-
-
-def image_check(client: Any, name: str, now: datetime | None = None) -> Check:
-    """byoc/<name>:latest is present, linux/amd64, and newer than what it is built from."""
+def image_check(client: Any, kit: Kit, name: str, now: datetime | None = None, prefix: str = IMAGE_PREFIX) -> Check:
+    """<prefix>/<name>:latest is present, linux/amd64, and built from what the kit holds now."""
     from docker.errors import ImageNotFound
 
-    tag, label = f"{IMAGE_PREFIX}/{name}:latest", f"image {IMAGE_PREFIX}/{name}"
-    build = f"make build/{name}"
+    tag, label = f"{prefix}/{name}:latest", f"image {prefix}/{name}"
+    build = f"byoc build {name}" if kit.installed else f"make build/{name} (or byoc build {name})"
     try:
         attrs = client.images.get(tag).attrs
     except ImageNotFound:
@@ -77,28 +70,27 @@ def image_check(client: Any, name: str, now: datetime | None = None) -> Check:
     platform = f"{attrs.get('Os')}/{attrs.get('Architecture')}"
     if attrs.get("Architecture") != SAGEMAKER_ARCHITECTURE:
         return failed(label, f"{tag} is {platform}; SageMaker Processing runs linux/amd64 only", build)
-    now = now or datetime.now(UTC)
-    built = _created(str(attrs.get("Created", "")))
-    dockerfile = CONTAINERS / name / "Dockerfile"
-    if built is None or not dockerfile.is_file():
-        return passed(label, f"{platform}, built {_ago(now, built)}" + ("" if dockerfile.is_file() else
-                                                                          " (no Dockerfile here to compare with)"))
-    changed, path = last_change(build_inputs(dockerfile, REPO), REPO)
-    if changed > built:
-        return failed(label, f"built {_ago(now, built)}, before {path.relative_to(REPO)} changed "
-                             f"({_ago(now, changed)})", build)
-    return passed(label, f"{platform}, built {_ago(now, built)}, after its Dockerfile and what it copies last "
-                         f"changed ({_ago(now, changed)})")
+    built = f"built {_ago(now or datetime.now(UTC), _created(str(attrs.get('Created', ''))))}"
+    recorded = ((attrs.get("Config") or {}).get("Labels") or {}).get(CONTEXT_LABEL)
+    dockerfile = kit.dockerfile(name)
+    where = dockerfile.parent.relative_to(kit.root) if dockerfile.is_relative_to(kit.root) else dockerfile.parent
+    if recorded is None:
+        return failed(label, f"{platform}, {built}, with no {CONTEXT_LABEL} label: not built by `byoc build` (or "
+                             f"by an older kit), so whether it matches {where}/ cannot be told", build)
+    if recorded != context_digest(dockerfile, kit.root):
+        return failed(label, f"{platform}, {built}, from other files than {where}/Dockerfile and what it copies "
+                             "hold now", build)
+    return passed(label, f"{platform}, {built}, from {where}/Dockerfile and what it copies as they are now")
 
 
-def disk_check(jobs_dir: Path) -> Check:
+def disk_check(jobs_dir: Path, min_free: int = MIN_FREE_BYTES) -> Check:
     existing = next(p for p in (jobs_dir, *jobs_dir.parents) if p.exists())
     usage = shutil.disk_usage(existing)
     detail = f"{usage.free / (1 << 30):.1f} GiB free of {usage.total / (1 << 30):.0f} GiB for {jobs_dir}"
-    if usage.free >= MIN_FREE_BYTES:
+    if usage.free >= min_free:
         return passed("disk", detail)
     return failed("disk", f"{detail}: each host of a local job holds its own copy of its inputs and outputs",
-                  f"free some space (at least {MIN_FREE_BYTES >> 30} GiB), or set BYOC_JOBS_DIR to a larger disk")
+                  f"free some space (at least {min_free / (1 << 30):.0f} GiB), or set BYOC_JOBS_DIR to a larger disk")
 
 
 def _created(value: str) -> datetime | None:

@@ -35,13 +35,25 @@ def run_checks(options: DoctorOptions) -> Iterator[Check]:
         yield engine
         if client is not None:
             yield machine.storage_driver_check(client)
-            for image in machine.kit_images():
-                yield machine.image_check(client, image)
+            yield from _image_checks(client)
         yield machine.disk_check(options.jobs_dir)
         if client is not None:
             yield credentials_endpoint_check(client)
     if options.aws or options.smoke:
         yield from _aws_checks(options, client)
+
+
+def _image_checks(client: object) -> Iterator[Check]:
+    from launcher.doctor.machine import image_check
+    from launcher.kit import KitFilesError, locate
+
+    try:
+        kit = locate()
+    except KitFilesError as error:
+        yield failed("kit images", str(error))
+        return
+    for image in kit.images():
+        yield image_check(client, kit, image)
 
 
 def _aws_checks(options: DoctorOptions, client: object | None) -> Iterator[Check]:
