@@ -11,7 +11,7 @@ jobs on the local backend.
         S3 (REST)             s3: the embedded moto S3, written through to <state>/s3 (s3store)
     wire: moto's parsers and serializers over botocore's service models; ParamValidator + constraints
     launcher.images: registry URI -> local image;  reach: the address job containers use;  store: tags, sent
-    requests
+    requests;  ends: the console's line for each job as it ends, with the hints and warnings the API cannot carry
 
 Entry points for the CLI (launcher/cli/serve.py): `run(options)` (foreground), `detach(options, command)`,
 `stop(options)`, `print_env(options)`.

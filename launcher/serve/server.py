@@ -32,6 +32,7 @@ from launcher.local.options import LocalOptions, Supervision
 from launcher.local.workspace import jobs_root
 from launcher.serve import reach
 from launcher.serve.app import Endpoint
+from launcher.serve.ends import EndReporter
 from launcher.serve.environment import SERVER_FILE, sdk_config
 from launcher.serve.keys import KeyRing, chain_key, generated_key, private_folder
 from launcher.serve.logs_api import LogsApi
@@ -63,6 +64,7 @@ class Running:
     threads: list[threading.Thread]
     api: SageMakerApi
     grace_seconds: float
+    ends: EndReporter
 
     def close(self, log: TextIO = sys.stderr) -> None:
         """Stop listening, then stop the jobs this server runs (they would outlive it unsupervised) and wait
@@ -73,6 +75,7 @@ class Running:
         for thread in self.threads:
             thread.join(5)
         left = self.api.stop_all(self.grace_seconds + 30)
+        self.ends.stop()
         if left:
             print(f"byoc serve: jobs still stopping at exit: {', '.join(left)}", file=log, flush=True)
 
@@ -128,6 +131,8 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     store = EndpointStore(state / "jobs")
     api = SageMakerApi(backend, store, images)
     endpoint.handlers = {"sagemaker": api.handlers(), "logs": LogsApi(backend).handlers()}
+    ends = EndReporter(backend, lambda: api.submitted, notice)
+    ends.start()
     if s3 is not None:
         _default_bucket(options, s3)
     sdk_config(options)
@@ -140,7 +145,7 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     _write_server_file(state, url, jobs_s3_url)
     notice(f"SageMaker Processing, CloudWatch Logs, STS and S3 at {url}; jobs in {local.jobs_dir}; "
            f"`eval \"$(byoc serve --print-env)\"` in a client shell")
-    return Running(url, jobs_s3_url, servers, threads, api, local.stop_grace_seconds)
+    return Running(url, jobs_s3_url, servers, threads, api, local.stop_grace_seconds, ends)
 
 
 def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
