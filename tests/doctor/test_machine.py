@@ -119,3 +119,13 @@ def test_an_image_for_another_platform(arm64_image: str) -> None:
         engine.images.remove(f"{prefix}/base:latest")
     assert (check.ok, check.detail) == (False, f"{prefix}/base:latest is linux/arm64; SageMaker Processing runs "
                                                "linux/amd64 only")
+
+
+def test_no_engine_answering(tmp_path: Path) -> None:
+    result = byoc("doctor", "--jobs-dir", str(tmp_path / "jobs"), env={"DOCKER_HOST": f"unix://{tmp_path}/no.sock"})
+    checks = read(result.stdout)
+    assert result.returncode == 1
+    assert list(checks) == ["engine", "disk"]  # what needs an engine is not checked
+    engine = checks["engine"]
+    assert not engine.ok and engine.detail.startswith("no Docker engine answers (")
+    assert engine.fix is not None and engine.fix.startswith("start one: `make engine` installs and starts dockerd")
