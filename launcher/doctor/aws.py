@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from launcher.doctor.checks import Check, failed, passed
+from launcher.errors import AwsError
+from launcher.sagemaker_backend.errors import aws_errors
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(?P<account>\d{12}):role/(?:[^/]+/)*(?P<name>[\w+=,.@-]+)$")
@@ -39,24 +41,10 @@ class AwsSettings:
     registry: str | None = None  # log the engine in here instead of ECR's own host (a mirror, the tests' registry)
 
 
-class AwsCallError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        self.message = message
-        super().__init__(f"{code}: {message}")
-
-
-def call(action: Callable[[], T]) -> T:
-    """Run one AWS call; any botocore failure becomes an AwsCallError with the service's code."""
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    try:
+def call(operation: str, action: Callable[[], T]) -> T:
+    """Run one AWS call; a botocore failure becomes the launcher's AwsError, with the service's code."""
+    with aws_errors(operation):
         return action()
-    except ClientError as error:
-        detail = error.response.get("Error", {})
-        raise AwsCallError(str(detail.get("Code") or "Unknown"), str(detail.get("Message") or error)) from error
-    except BotoCoreError as error:
-        raise AwsCallError(type(error).__name__, str(error)) from error
 
 
 def session(settings: AwsSettings) -> Any:
@@ -75,8 +63,8 @@ def credentials_check(aws: Any) -> tuple[Check, str | None]:
         return failed(name, "boto3 finds no AWS credentials", "set AWS_PROFILE, run `aws configure` or "
                       "`aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"), None
     try:
-        identity = call(lambda: aws.client("sts").get_caller_identity())
-    except AwsCallError as error:
+        identity = call("GetCallerIdentity", lambda: aws.client("sts").get_caller_identity())
+    except AwsError as error:
         return failed(name, f"found ({found.method}) but refused by STS: {error}",
                       "refresh them (`aws sso login`, new keys) or pick another profile (AWS_PROFILE)"), None
     return passed(name, f"{identity['Arn']} (account {identity['Account']}, from {found.method})"), identity["Account"]
@@ -103,8 +91,8 @@ def role_check(aws: Any, role: str | None, account: str | None) -> Check:
         return failed(name, f"{role} is in account {parsed['account']}, the credentials in {account}: a job can only "
                             "be given a role of the account that creates it", ROLE_FIX)
     try:
-        found = call(lambda: aws.client("iam").get_role(RoleName=parsed["name"]))["Role"]
-    except AwsCallError as error:
+        found = call("GetRole", lambda: aws.client("iam").get_role(RoleName=parsed["name"]))["Role"]
+    except AwsError as error:
         if error.code == "NoSuchEntity":
             return failed(name, f"{role} does not exist", ROLE_FIX)
         return failed(name, f"cannot read {role}: {error}", "allow iam:GetRole to these credentials, or check the "
@@ -141,8 +129,8 @@ def bucket_check(aws: Any, bucket: str | None, region: str | None) -> Check:
     bucket = bucket.removeprefix("s3://").strip("/")
     s3 = aws.client("s3")
     try:
-        answer = call(lambda: s3.head_bucket(Bucket=bucket))
-    except AwsCallError as error:
+        answer = call("HeadBucket", lambda: s3.head_bucket(Bucket=bucket))
+    except AwsError as error:
         if error.code in ("404", "NoSuchBucket"):
             return failed(name, f"{bucket} does not exist", f"create it in {region or 'the jobs region'}, or name "
                                                             "another with --bucket / BYOC_BUCKET")
@@ -150,7 +138,12 @@ def bucket_check(aws: Any, bucket: str | None, region: str | None) -> Check:
                       "allow s3:ListBucket, s3:GetObject and s3:PutObject on it, or name another bucket")
     where = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("x-amz-bucket-region")
     if not where:
-        constraint = call(lambda: s3.get_bucket_location(Bucket=bucket)).get("LocationConstraint")
+        try:
+            location = call("GetBucketLocation", lambda: s3.get_bucket_location(Bucket=bucket))
+        except AwsError as error:
+            return failed(name, f"cannot tell which region {bucket} is in: {error}",
+                          "allow s3:GetBucketLocation on it")
+        constraint = location.get("LocationConstraint")
         where = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(constraint, constraint)
     if region and where != region:
         return failed(name, f"{bucket} is in {where}, the jobs run in {region}: SageMaker Processing reads and writes "
@@ -165,17 +158,18 @@ def repository_check(aws: Any, settings: AwsSettings, account: str | None) -> tu
     registry = {"registryId": account} if account else {}
     push = _push_fix(settings)
     try:
-        repository = call(lambda: ecr.describe_repositories(repositoryNames=[settings.repository], **registry))
-    except AwsCallError as error:
+        repository = call("DescribeRepositories",
+                          lambda: ecr.describe_repositories(repositoryNames=[settings.repository], **registry))
+    except AwsError as error:
         if error.code == "RepositoryNotFoundException":
             return failed(name, f"no repository {settings.repository} in {aws.region_name}", push), None
         return failed(name, f"cannot read repository {settings.repository}: {error}",
                       "allow ecr:DescribeRepositories and ecr:DescribeImages to these credentials"), None
     uri = f"{repository['repositories'][0]['repositoryUri']}:{settings.tag}"
     try:
-        image = call(lambda: ecr.describe_images(repositoryName=settings.repository,
+        image = call("DescribeImages", lambda: ecr.describe_images(repositoryName=settings.repository,
                                                  imageIds=[{"imageTag": settings.tag}], **registry))["imageDetails"][0]
-    except AwsCallError as error:
+    except AwsError as error:
         if error.code == "ImageNotFoundException":
             return failed(name, f"{settings.repository} exists but holds no image tagged {settings.tag}", push), None
         return failed(name, f"cannot read the images of {settings.repository}: {error}",
@@ -188,7 +182,6 @@ def repository_check(aws: Any, settings: AwsSettings, account: str | None) -> tu
 def login_check(aws: Any, client: Any, account: str | None, registry: str | None) -> Check:
     from docker.errors import APIError
 
-    from launcher.errors import AwsError
     from launcher.push import authorization
 
     name = "registry login"

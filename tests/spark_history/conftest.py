@@ -67,8 +67,9 @@ def free_port() -> int:
 
 
 def get(url: str) -> bytes:
+    """The server's answer; the first page of an app parses its whole event log, slow on a busy machine."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=5) as response:
+    with opener.open(url, timeout=60) as response:
         return bytes(response.read())
 
 
@@ -113,10 +114,17 @@ def serve_history(tmp_path: Path) -> Iterator[Any]:
 
     (tmp_path / "tmp").mkdir()
     yield start
-    for served in started:
+    for served in started:  # a test that failed midway: Ctrl-C it as a user would, then close its pipes
         if served.process.poll() is None:
-            served.process.kill()
-            served.process.wait()
+            served.process.send_signal(signal.SIGINT)
+            try:
+                served.process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                served.process.kill()
+                served.process.communicate()
+        for stream in (served.process.stdout, served.process.stderr):
+            if stream is not None:
+                stream.close()
     client = docker.from_env()
     left = client.containers.list(all=True, filters={"label": LABEL})
     ours = [c for c in left if c.labels.get(LABEL, "").startswith("spark-history-")]
