@@ -96,7 +96,7 @@ def describe(
     backend: BackendOption = BackendName.local,
     region: RegionOption = None,
 ) -> None:
-    """Status, reason, exit message, times, hosts and outputs of a job."""
+    """Status, reason, exit message, hints, warnings, times, hosts and outputs of a job."""
     status = pick(BackendChoice(backend, jobs_dir, region), err).describe(job)
     if as_json:
         typer.echo(json.dumps(_with_kit_fields(describe_response(status), status), indent=2, default=_iso))
