@@ -7,8 +7,8 @@ Everything it creates carries the labels below, so `byoc` and the tests can find
 With a `SidecarSpec` (a job with AWS credentials, see credentials.py) each host is two containers: a
 sidecar that owns the host's network namespace (its name, alias and address on the job's network) and
 runs beside it, and the host's own container, which joins that namespace, so the two share a loopback
-and the host still has one interface. The sidecar is started when it is created, before the host's
-container, and removed after it.
+and the host still has one interface. The sidecar is started in `create()`, while the host's container
+is created, so it runs before the host's container starts; both are removed together.
 """
 
 from __future__ import annotations
@@ -155,14 +155,24 @@ class Cluster:
 
     def _create(self, host: HostSpec) -> None:
         try:
-            sidecar = self._create_sidecar(host) if self.spec.sidecar is not None else None
-            container = self._create_container(host, sidecar)
+            if self.spec.sidecar is None:
+                self._keep(self.containers, host.name, self._create_container(host, None))
+                return
+            sidecar = self._keep(self.sidecars, host.name, self._create_sidecar(host))
+            with ThreadPoolExecutor(max_workers=1) as beside:  # it starts while the host's container is made
+                started = beside.submit(sidecar.start)
+                self._keep(self.containers, host.name, self._create_container(host, sidecar))
+                started.result()
         except APIError as exc:
             raise EngineError(f"could not create {host.name}: {exc.explanation or exc}") from exc
+
+    def _keep(self, made: dict[str, Any], host: str, container: Any) -> Any:
         with self._lock:  # remove() must find every container made, even if another host failed
-            self.containers[host.name] = container
+            made[host] = container
+        return container
 
     def _create_sidecar(self, host: HostSpec) -> Any:
+        """The host's sidecar, its archive in place; started by the caller."""
         spec = self.spec.sidecar
         assert spec is not None
         sidecar = self.client.containers.create(
@@ -176,10 +186,11 @@ class Cluster:
             networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[host.name])},
             detach=True,
         )
-        with self._lock:
-            self.sidecars[host.name] = sidecar
-        sidecar.put_archive("/", spec.archive)
-        sidecar.start()
+        try:
+            sidecar.put_archive("/", spec.archive)
+        except BaseException:
+            _quiet(functools.partial(sidecar.remove, force=True))
+            raise
         return sidecar
 
     def _start(self, host: HostSpec) -> None:
@@ -244,12 +255,10 @@ class Cluster:
         return bool(container.attrs.get("State", {}).get("OOMKilled"))
 
     def remove(self) -> None:
-        self._each(lambda c: _quiet(lambda: c.remove(force=True)))
+        made = [*self.containers.values(), *self.sidecars.values()]
         self.containers.clear()
-        with self._lock:
-            sidecars = list(self.sidecars.values())
-            self.sidecars.clear()
-        _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), sidecars)  # after the hosts that joined them
+        self.sidecars.clear()
+        _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), made)
         if self.network is not None:
             _quiet(self.network.remove)
             self.network = None
