@@ -126,10 +126,10 @@ REGION = "us-east-1"
 
 @pytest.fixture(scope="session")
 def container_moto() -> Iterator[str]:
-    """A real moto server that this process and the Docker engine's containers reach at one URL (tests/reachable.py)."""
+    """A real moto server that this process and the Docker engine's containers reach at one URL (tests/engines.py)."""
     import docker
 
-    from tests.reachable import host_gateway, moto_server
+    from tests.engines import host_gateway, moto_server
 
     with host_gateway(docker.from_env(), "byoc/base:latest") as address, moto_server(address) as url:
         yield url

@@ -2,7 +2,7 @@
 (each host's sidecar, on the host's own loopback), never as keys in the environment or in files; and without
 launcher credentials, a job runs as under a plain `docker run`. The endpoint override is passed in.
 
-moto listens on the gateway of a network of the tests' own (tests/reachable.py), so the launcher on the host
+moto listens on the gateway of a network of the tests' own (tests/engines.py), so the launcher on the host
 and boto3 in the containers reach it at one URL, with nothing changed on the host.
 """
 

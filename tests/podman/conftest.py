@@ -2,13 +2,12 @@
 
 `make podman` (containers/podman.sh) installs Debian's podman and serves its API on a socket of its own;
 BYOC_PODMAN_SOCKET names another. Podman keeps its own image store and cannot pull here, so the session
-copies the images these tests run from Docker's store (`make build` puts them there), `docker save` into
-`podman load` through the two APIs, and only when Podman's copy is not the same image.
+copies the images these tests run from Docker's store (`make build` puts them there) when Podman's copy is
+not the same image.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Iterator
@@ -17,29 +16,13 @@ from typing import Any
 
 import docker
 import pytest
-from docker.errors import APIError, DockerException, ImageNotFound
+from docker.errors import DockerException
 
 from launcher.local.cluster import LABEL_JOB
-from tests.reachable import host_gateway, moto_server
+from tests.engines import copy_image, host_gateway, moto_server
 
 PODMAN_SOCKET = os.environ.get("BYOC_PODMAN_SOCKET", "/run/byoc-podman/podman.sock")
 IMAGES = ("byoc/base:latest", "byoc/sklearn:latest")
-
-
-def copy_image(source: Any, target: Any, name: str) -> bool:
-    """Load `name` from the `source` engine into `target` unless it is already the same image; whether it loaded."""
-    wanted = source.images.get(name)
-    try:
-        held = target.images.get(name).id
-    except ImageNotFound:
-        held = None
-    if held == wanted.id:
-        return False
-    target.images.load(source.api.get_image(name, chunk_size=1 << 20))  # `docker save NAME`: tagged NAME
-    if held is not None:
-        with contextlib.suppress(APIError):  # a container may still use the copy it replaces
-            target.images.remove(held)
-    return True
 
 
 @pytest.fixture(scope="session")

@@ -211,7 +211,7 @@ def test_losing_a_worker_host_mid_job_fails_the_job_without_hanging(spark_image:
 
 @pytest.fixture
 def shared_moto(container_moto: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The moto server the host and every container reach at one URL (tests/reachable.py), with the launcher's
+    """The moto server the host and every container reach at one URL (tests/engines.py), with the launcher's
     (fake) credentials, which the containers get only from their hosts' credentials sidecars."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

@@ -1,22 +1,46 @@
-"""A moto server that this process and an engine's containers reach at one URL, with nothing changed on the host.
+"""Helpers for tests that run jobs on more than one engine (Docker, Podman, rootless Docker).
 
-A container's 127.0.0.1 is its own, so the server listens on an address of this machine that containers reach:
+`copy_image`: the engines do not share an image store and none can pull here, so an image `make build` put
+in Docker's store is copied into another engine's, `docker save` into `docker load` through the two APIs.
+
+`host_gateway` + `moto_server`: a moto server that this process and an engine's containers reach at one URL,
+with nothing changed on the host. A container's 127.0.0.1 is its own, so the server listens on an address of
+this machine that containers reach:
 the gateway of a network the tests create in the engine, which is an address of a bridge on this machine for an
 engine on this kernel (Docker, rootful Podman). Containers on other networks (every job's own) reach it through
 their gateway, as any address of the host. A container kept running on the network keeps the bridge up: Podman
-makes the bridge only while a container uses it.
+makes the bridge only while a container uses it. Rootless engines' containers reach it too: their packets
+leave through slirp4netns, which connects from this machine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from docker.errors import APIError, ImageNotFound
 from moto.server import ThreadedMotoServer
 
 TEST_LABEL = "byoc.test"
+
+
+def copy_image(source: Any, target: Any, name: str) -> bool:
+    """Load `name` from the `source` engine into `target` unless it is already the same image; whether it loaded."""
+    wanted = source.images.get(name)
+    try:
+        held = target.images.get(name).id
+    except ImageNotFound:
+        held = None
+    if held == wanted.id:
+        return False
+    target.images.load(source.api.get_image(name, chunk_size=1 << 20))  # `docker save NAME`: tagged NAME
+    if held is not None:
+        with contextlib.suppress(APIError):  # a container may still use the copy it replaces
+            target.images.remove(held)
+    return True
 
 
 @contextmanager
