@@ -5,7 +5,8 @@ the machine the engine runs on.
 When a job starts, the launcher resolves its own credentials (its boto3 chain: AWS_PROFILE, `aws
 configure`, SSO, environment keys, an instance role, ...), in a thread, while the job is staged:
 
-- None (or the chain fails): the job runs as under a plain `docker run`: no credentials variables, so a
+- None (or the chain fails, or the job has network isolation, whose containers SageMaker gives no
+  credentials): the job runs as under a plain `docker run`: no credentials variables, so a
   boto3 client is created as usual and an AWS call raises botocore's own NoCredentialsError; one notice
   says so, and how to give the job credentials.
 - Some: every host gets a sidecar container (the kit's base image running `credentials_server.py`) that
@@ -57,6 +58,8 @@ MAX_LIFETIME = datetime.timedelta(hours=1)  # containers come back for more; bot
 RENEW_SECONDS = 60.0
 LEASE_TTL_SECONDS = 300.0  # an unrenewed lease (a dead supervisor) stops being served after this
 
+ISOLATED = ("this job gets no AWS credentials: it runs with network isolation (EnableNetworkIsolation), and "
+            "SageMaker gives an isolated job's containers none")
 NO_CREDENTIALS = ("this job gets no AWS credentials: {why}. A boto3 client in it is created as usual and an AWS call "
                   "raises NoCredentialsError. To give the job the launcher's credentials, configure them where byoc "
                   "runs: AWS_PROFILE, `aws configure`, `aws sso login`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")

@@ -24,7 +24,7 @@ from launcher.backend import StopCause
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
 from launcher.errors import EXIT_FAILED, LauncherError
 from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine, image_missing
-from launcher.local.credentials import CredentialsResolver, JobCredentials, LeaseRenewal
+from launcher.local.credentials import ISOLATED, CredentialsResolver, JobCredentials, LeaseRenewal
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
 from launcher.local.keeper import RecordKeeper
 from launcher.local.logs import LogPump
@@ -77,7 +77,9 @@ class JobRun:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
             client = engine(len(hosts))
-            resolver = CredentialsResolver(self.options.credentials_image, lambda image: image_missing(client, image))
+            isolated = job.network_config is not None and job.network_config.enable_network_isolation
+            resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
+                                                                 lambda image: image_missing(client, image))
             check_image(client, job.image_uri)
             for output in job.outputs:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
@@ -91,7 +93,7 @@ class JobRun:
         finally:
             self.files.remove()  # done by the teardown unless the job ended before it
 
-    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver) -> Outcome:
+    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver | None) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
             keeper.phase_all(hosts, "staging", 0)
@@ -102,7 +104,9 @@ class JobRun:
             feeder = files.feeder(plans)
         self._check_stop()
         with keeper.timed("credentials"):  # only what staging did not overlap
-            credentials = resolver.result(keeper.notice)
+            credentials = resolver.result(keeper.notice) if resolver is not None else None
+        if resolver is None:
+            keeper.notice(ISOLATED)
         spec = ClusterSpec(
             job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),

@@ -22,7 +22,7 @@ import docker
 import pytest
 
 from launcher.backend import JobStatus
-from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.definition import JobDefinition, NetworkConfig, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local.cluster import LABEL_HOST, LABEL_JOB, LABEL_SIDECAR
 from tests.conftest import REGION
@@ -232,6 +232,15 @@ def test_without_the_sidecar_image_the_job_runs_without_credentials_saying_why(
     assert len(record.notices) == 1
     assert record.notices[0].startswith(f"{NO_CREDENTIALS}: the image 'byoc/no-such-image:latest' is not in this "
                                         "engine (`make build` builds the kit's images)")
+
+
+def test_a_job_with_network_isolation_gets_no_credentials(tmp_path: Path, jobs_dir: Path, secret_key: str) -> None:
+    job = behave_job(tmp_path, "--write", "out", network_config=NetworkConfig(enable_network_isolation=True))
+    record = run_local(job, jobs_dir)
+    assert record.status == "Completed", record.failure_reason
+    env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
+    assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
+    assert record.notices == (credentials.ISOLATED,)
 
 
 @pytest.fixture(autouse=True)
