@@ -8,7 +8,7 @@ With a `SidecarSpec` (a job with AWS credentials, see credentials.py) each host 
 sidecar that owns the host's network namespace (its name, alias and address on the job's network) and
 runs beside it, and the host's own container, which joins that namespace, so the two share a loopback
 and the host still has one interface. The sidecar is started in `create()`, while the host's container
-is created, so it runs before the host's container starts; both are removed together.
+is created, so it runs before the host's container starts; it is removed after it.
 """
 
 from __future__ import annotations
@@ -255,10 +255,10 @@ class Cluster:
         return bool(container.attrs.get("State", {}).get("OOMKilled"))
 
     def remove(self) -> None:
-        made = [*self.containers.values(), *self.sidecars.values()]
-        self.containers.clear()
-        self.sidecars.clear()
-        _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), made)
+        # The hosts' containers first: Podman refuses to remove a container others share the network of.
+        for made in (self.containers, self.sidecars):
+            _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), list(made.values()))
+            made.clear()
         if self.network is not None:
             _quiet(self.network.remove)
             self.network = None
@@ -283,7 +283,8 @@ def sweep(client: Any, job_name: str | None = None) -> int:
     """Remove containers, networks and volumes the kit left behind (all, or one job's); how many were removed."""
     selector = [f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": selector}):
+    found = client.containers.list(all=True, filters={"label": selector})
+    for container in sorted(found, key=lambda c: LABEL_SIDECAR in (c.labels or {})):  # sidecars after their hosts
         _quiet(functools.partial(container.remove, force=True))
         removed += 1
     for network in client.networks.list(filters={"label": selector}):

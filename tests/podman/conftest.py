@@ -18,7 +18,7 @@ import docker
 import pytest
 from docker.errors import DockerException
 
-from launcher.local.cluster import LABEL_JOB
+from launcher.local.cluster import LABEL_JOB, LABEL_SIDECAR
 from tests.engines import copy_image, host_gateway, moto_server
 
 PODMAN_SOCKET = os.environ.get("BYOC_PODMAN_SOCKET", "/run/byoc-podman/podman.sock")
@@ -58,7 +58,7 @@ def on_podman(podman: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         selector = {"label": f"{LABEL_JOB}={job}"}
         containers = podman.containers.list(all=True, filters=selector)
         networks = podman.networks.list(filters=selector)
-        for container in containers:
+        for container in sorted(containers, key=lambda c: LABEL_SIDECAR in c.labels):  # hosts before sidecars
             container.remove(force=True)
         for network in networks:
             network.remove()
