@@ -4,19 +4,14 @@
 in Docker's store is copied into another engine's, `docker save` into `docker load` through the two APIs.
 
 `host_gateway` + `moto_server`: a moto server that this process and an engine's containers reach at one URL,
-with nothing changed on the host. A container's 127.0.0.1 is its own, so the server listens on an address of
-this machine that containers reach:
-the gateway of a network the tests create in the engine, which is an address of a bridge on this machine for an
-engine on this kernel (Docker, rootful Podman). Containers on other networks (every job's own) reach it through
-their gateway, as any address of the host. A container kept running on the network keeps the bridge up: Podman
-makes the bridge only while a container uses it. Rootless engines' containers reach it too: their packets
-leave through slirp4netns, which connects from this machine.
+with nothing changed on the host: it listens on the gateway of a network made in the engine, as `byoc serve`
+does for its S3 (launcher/local/gateway.py). Rootless engines' containers reach it too: their packets leave
+through slirp4netns, which connects from this machine.
 """
 
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +19,7 @@ from typing import Any
 from docker.errors import APIError, ImageNotFound
 from moto.server import ThreadedMotoServer
 
-TEST_LABEL = "byoc.test"
+from launcher.local import gateway
 
 
 def copy_image(source: Any, target: Any, name: str) -> bool:
@@ -45,19 +40,11 @@ def copy_image(source: Any, target: Any, name: str) -> bool:
 
 @contextmanager
 def host_gateway(client: Any, image: str) -> Iterator[str]:
-    """An address of this machine that the engine's containers reach, for the block's duration."""
-    name = f"byoc-test-gateway-{uuid.uuid4().hex[:8]}"
-    network = client.networks.create(name, driver="bridge", labels={TEST_LABEL: "gateway"})
-    keeper = None
-    try:
-        keeper = client.containers.run(image, entrypoint=["sleep", "infinity"], command=[], name=name,
-                                       network=name, labels={TEST_LABEL: "gateway"}, detach=True)
-        network.reload()
-        yield str(network.attrs["IPAM"]["Config"][0]["Gateway"]).split("/")[0]
-    finally:
-        if keeper is not None:
-            keeper.remove(force=True)
-        network.remove()
+    """An address of this machine that the engine's containers reach, for the block's duration (the launcher's
+    own way, launcher/local/gateway.py); an engine without one fails the test."""
+    with gateway.host_gateway(client, image, "test") as address:
+        assert address is not None, f"the engine at {client.api.base_url} has no network gateway on this machine"
+        yield address
 
 
 @contextmanager

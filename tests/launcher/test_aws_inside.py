@@ -25,6 +25,7 @@ from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, NetworkConfig, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local.cluster import LABEL_HOST, LABEL_JOB, LABEL_SIDECAR
+from launcher.local.options import Staging
 from tests.conftest import REGION
 from tests.launcher.conftest import SCRIPTS, behave_job, byoc, job_folder, run_local
 
@@ -173,11 +174,13 @@ def test_a_job_calls_s3_itself_with_credentials_served_only_by_its_sidecars(
 
 
 def test_concurrent_jobs_each_get_credentials_of_their_own(
-    tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str
+    tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str, staging: Staging
 ) -> None:
+    """With either staging: sidecars get their leases through the engine's API, whatever holds /opt/ml."""
     jobs = [aws_job(tmp_path / name, bucket, job_name=name, instance_count=1) for name in ("first", "second")]
     with ThreadPoolExecutor(2) as pool:
-        records = list(pool.map(lambda job: run_local(job, jobs_dir, endpoint_url=container_moto), jobs))
+        records = list(pool.map(lambda job: run_local(job, jobs_dir, endpoint_url=container_moto, staging=staging),
+                                jobs))
     assert [r.status for r in records] == ["Completed", "Completed"], [r.failure_reason for r in records]
     reports = [json.loads((tmp_path / name / "out" / "algo-1.json").read_text()) for name in ("first", "second")]
     assert [r["method"] for r in reports] == ["container-role", "container-role"]
