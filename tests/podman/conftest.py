@@ -20,6 +20,7 @@ from docker.errors import DockerException
 
 from launcher.local.cluster import LABEL_JOB, LABEL_SIDECAR
 from tests.engines import copy_image, host_gateway, moto_server
+from tests.launcher.conftest import staging  # noqa: F401 (the fixture: bind mounts, then volumes)
 
 PODMAN_SOCKET = os.environ.get("BYOC_PODMAN_SOCKET", "/run/byoc-podman/podman.sock")
 IMAGES = ("byoc/base:latest", "byoc/sklearn:latest")

@@ -15,16 +15,17 @@ from launcher.backend import JobStatus
 from launcher.definition import ProcessingInput
 from launcher.local import credentials
 from launcher.local.backend import LocalBackend
-from launcher.local.options import LocalOptions
+from launcher.local.options import LocalOptions, Staging
 from tests.launcher.conftest import SCRIPTS, behave_job, local_files, run_local
 from tests.launcher.test_aws_inside import admin, aws_job
 from tests.launcher.test_local_backend import inventory_job, reports
 
 
-def test_two_hosts_share_a_sharded_input_and_upload_their_outputs(tmp_path: Path, jobs_dir: Path) -> None:
+def test_two_hosts_share_a_sharded_input_and_upload_their_outputs(tmp_path: Path, jobs_dir: Path,
+                                                                  staging: Staging) -> None:
     data = local_files(tmp_path / "data", 4)
     sharded = ProcessingInput(data.source, data.destination, "data", s3_data_distribution_type="ShardedByS3Key")
-    record = run_local(inventory_job(tmp_path, sharded, 2), jobs_dir)
+    record = run_local(inventory_job(tmp_path, sharded, 2), jobs_dir, staging=staging)
     assert record.status == "Completed", record.failure_reason
     seen = reports(tmp_path / "out")
     assert sorted(seen) == ["algo-1", "algo-2"]
