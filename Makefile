@@ -28,6 +28,12 @@ help: ## List the targets
 engine: ## Install and start a Docker engine if none answers (idempotent)
 	@bash containers/engine.sh
 
+podman: ## Install Podman and serve its Docker-compatible API on a socket of its own (idempotent; for tests/podman)
+	@bash containers/podman.sh >/dev/null
+
+rootless: engine ## Rootless Docker for the user byoc-rootless, and its venv of the launcher's dependencies (idempotent; for tests/rootless)
+	@bash containers/rootless.sh >/dev/null
+
 offline-base: engine ## Build the offline Debian base image if it is missing (debootstrap + docker import)
 	@if [ "$(BASE_IMAGE)" = "$(OFFLINE_BASE)" ]; then bash containers/offline-base.sh $(OFFLINE_BASE); fi
 
@@ -163,7 +169,7 @@ $(CLIENTS)/%/.installed: tests/serve/clients/%.lock
 	$(CLIENTS)/$*/bin/pip install -q -r $<
 	@touch $@
 
-test: venv build lint clients ## Everything the tests need (engine, images, venvs), then the whole suite
+test: venv build lint clients podman rootless ## Everything the tests need (engines, images, venvs), then the whole suite
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-.PHONY: help engine offline-base venv build demo serve bench lint test clients
+.PHONY: help engine podman rootless offline-base venv build demo serve bench lint test clients

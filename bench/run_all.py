@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bench import (
     cli_startup,
+    credentials,
     local_backend,
     pca_job,
     pca_pipe_vs_file,
@@ -24,7 +25,7 @@ from bench.timing import Result, print_table
 
 def main() -> None:
     results: list[Result] = []
-    for bench in (local_backend, scaling, staging, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup,
+    for bench in (local_backend, credentials, scaling, staging, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup,
                   serve_describe, serve_vs_run):
         print(f"--- {bench.__name__}", flush=True)
         results.extend(bench.main())

@@ -1,7 +1,8 @@
-"""Session-wide test set-up: no test sees the developer's AWS settings or reaches past 127.0.0.1."""
+"""Session-wide test set-up: no test sees the developer's AWS settings or reaches past this machine."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -18,7 +19,7 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 
 
 class OutboundConnectionError(RuntimeError):
-    """A test tried to reach a host other than this machine's loopback.
+    """A test tried to reach a host other than this machine.
 
     Not an OSError on purpose: urllib3 would retry that and report a vague "could not connect".
     botocore wraps it in HTTPClientError, whose message keeps the address.
@@ -27,15 +28,13 @@ class OutboundConnectionError(RuntimeError):
 
 _blocked: list[str] = []
 
-# Also this machine: `make engine` puts the local backend's container credentials address on `lo`, and the
-# tests of AWS calls inside jobs bind moto there so that host and containers reach it at one URL.
-_HOST_LOCAL = frozenset({"169.254.170.2"})
-
-
-def _is_loopback(host: object) -> bool:
+@functools.cache
+def _is_this_machine(host: object) -> bool:
+    """Loopback, or an address one of this machine's interfaces holds (the gateway of a Docker network, where
+    the tests' S3 server listens for containers): binding to it succeeds only then."""
     if not isinstance(host, str):
         return False
-    if host == "localhost" or host in _HOST_LOCAL:
+    if host == "localhost":
         return True
     try:
         address = ipaddress.ip_address(host.split("%", 1)[0])
@@ -43,27 +42,37 @@ def _is_loopback(host: object) -> bool:
         return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    return address.is_loopback
+    if address.is_loopback:
+        return True
+    if address.is_unspecified or address.is_multicast:
+        return False
+    family = socket.AF_INET6 if isinstance(address, ipaddress.IPv6Address) else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((str(address), 0))
+        except OSError:
+            return False
+    return True
 
 
 def _refuse(what: str) -> OutboundConnectionError:
     _blocked.append(what)
-    return OutboundConnectionError(f"tests may only reach 127.0.0.0/8, ::1 and 169.254.170.2; refused {what}")
+    return OutboundConnectionError(f"tests may only reach this machine's own addresses; refused {what}")
 
 
 @pytest.fixture(autouse=True, scope="session")
 def loopback_only() -> Iterator[list[str]]:
     """Fail any connection (or name lookup) leaving this machine, for the whole session.
 
-    Unix sockets (the Docker engine) and loopback TCP (moto, the test registry) pass; so does
-    `getaddrinfo` of `localhost`, of numeric loopback addresses, and of None (a server binding).
-    Subprocesses and containers are not affected: they are not this interpreter.
+    Unix sockets (the Docker engine) and TCP to this machine's own addresses (moto, the test registry)
+    pass; so does `getaddrinfo` of `localhost`, of numeric addresses of this machine, and of None (a
+    server binding). Subprocesses and containers are not affected: they are not this interpreter.
     """
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
     real_getaddrinfo = socket.getaddrinfo
 
     def check(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_this_machine(address[0]):
             raise _refuse(f"a connection to {address[0]}:{address[1]}")
 
     def connect(self: Any, address: Any) -> None:
@@ -75,7 +84,7 @@ def loopback_only() -> Iterator[list[str]]:
         return real_connect_ex(self, address)
 
     def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if host is not None and not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+        if host is not None and not _is_this_machine(host.decode() if isinstance(host, bytes) else host):
             raise _refuse(f"a name lookup of {host!r}")
         return real_getaddrinfo(host, *args, **kwargs)
 
@@ -113,6 +122,17 @@ def clean_aws_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
 
 
 REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def container_moto() -> Iterator[str]:
+    """A real moto server that this process and the Docker engine's containers reach at one URL (tests/engines.py)."""
+    import docker
+
+    from tests.engines import host_gateway, moto_server
+
+    with host_gateway(docker.from_env(), "byoc/base:latest") as address, moto_server(address) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,8 @@ order is the primary, as in AWS's Spark container.
 
 Each deadline is BYOC_SPARK_WAIT_SECONDS (default 180) and its error says what it waited for and
 what it saw. Spark's configuration, work and scratch folders are under BYOC_SPARK_DIR (default
-/tmp/byoc-spark). When the job's credentials come from a container-credentials FULL_URI that the AWS
-SDK for Java refuses, every host relays it on its loopback (byoc_spark.credentials). A host that
-fails or is stopped (SIGTERM, raised by byoc_runtime's handler) stops its Spark processes on the way
-out.
+/tmp/byoc-spark). A host that fails or is stopped (SIGTERM, raised by byoc_runtime's handler) stops
+its Spark processes on the way out.
 """
 
 from __future__ import annotations
@@ -34,7 +32,6 @@ from pathlib import Path
 
 from byoc_runtime import JobContext, UsageError, load_context
 from byoc_spark.configuration import CONFIGURATION_FILE, load_configuration
-from byoc_spark.credentials import credentials_relay
 from byoc_spark.driver_output import app_error
 from byoc_spark.errors import ClusterError, SparkAppError, exit_status
 from byoc_spark.options import SubmitRequest
@@ -112,7 +109,7 @@ def run_app(request: SubmitRequest, environ: Mapping[str, str] | None = None) ->
     }
     write_conf_dir(layout.conf_dir, properties, configuration, spark_env(layout.base_dir, configuration.spark_env))
     process_env = {**env, "SPARK_CONF_DIR": str(layout.conf_dir), "SPARK_LOCAL_HOSTNAME": layout.current}
-    with credentials_relay(env) as relay, Processes({**process_env, **relay}) as processes:
+    with Processes(process_env) as processes:
         if layout.is_primary:
             _run_primary(layout, plan, processes, request, properties, context)
         else:

@@ -3,6 +3,12 @@
 The only module that talks to the engine (docker-py has no type hints; it stays behind this one).
 Everything it creates carries the labels below, so `byoc` and the tests can find and sweep it, and
 `Cluster` is a context manager that removes its containers and network however the job ends.
+
+With a `SidecarSpec` (a job with AWS credentials, see credentials.py) each host is two containers: a
+sidecar that owns the host's network namespace (its name, alias and address on the job's network) and
+runs beside it, and the host's own container, which joins that namespace, so the two share a loopback
+and the host still has one interface. The sidecar is started in `create()`, while the host's container
+is created, so it runs before the host's container starts; it is removed after it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from launcher.errors import EngineError
 LABEL_KIT = "byoc.kit"
 LABEL_JOB = "byoc.job"
 LABEL_HOST = "byoc.host"
+LABEL_SIDECAR = "byoc.sidecar"  # on a host's sidecar, naming the host (not LABEL_HOST: that is the host's container)
 KIT = "byoc-processing"
 SAGEMAKER_ARCHITECTURE = "amd64"
 
@@ -36,12 +43,22 @@ class HostSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class SidecarSpec:
+    """A container beside each host, owning its network namespace; `archive` (a tar) is put at / before it starts."""
+
+    image: str
+    entrypoint: tuple[str, ...]
+    archive: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ClusterSpec:
     job_name: str
     image: str
     entrypoint: tuple[str, ...] | None
     arguments: tuple[str, ...] | None
     hosts: tuple[HostSpec, ...]
+    sidecar: SidecarSpec | None = None
 
 
 def engine(hosts: int = 1) -> Any:
@@ -76,10 +93,21 @@ def check_image(client: Any, image: str) -> None:
         )
 
 
-def labels(job_name: str, host: str | None = None) -> dict[str, str]:
+def image_missing(client: Any, image: str) -> str | None:
+    """Why `image` cannot run here (it is not in the engine), or None when it can."""
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        return f"the image {image!r} is not in this engine (`make build` builds the kit's images)"
+    return None
+
+
+def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None) -> dict[str, str]:
     found = {LABEL_KIT: KIT, LABEL_JOB: job_name}
     if host is not None:
         found[LABEL_HOST] = host
+    if sidecar_of is not None:
+        found[LABEL_SIDECAR] = sidecar_of
     return found
 
 
@@ -91,6 +119,8 @@ class Cluster:
         self.spec = spec
         self.network: Any = None
         self.containers: dict[str, Any] = {}
+        self.sidecars: dict[str, Any] = {}
+        self._podman = False
         self._lock = threading.Lock()
 
     def __enter__(self) -> Cluster:
@@ -103,6 +133,7 @@ class Cluster:
                 f"byoc-{self.spec.job_name}", driver="bridge", labels=labels(self.spec.job_name))
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
+        self._podman = self.spec.sidecar is not None and _is_podman(self.client)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
@@ -124,11 +155,43 @@ class Cluster:
 
     def _create(self, host: HostSpec) -> None:
         try:
-            container = self._create_container(host)
+            if self.spec.sidecar is None:
+                self._keep(self.containers, host.name, self._create_container(host, None))
+                return
+            sidecar = self._keep(self.sidecars, host.name, self._create_sidecar(host))
+            with ThreadPoolExecutor(max_workers=1) as beside:  # it starts while the host's container is made
+                started = beside.submit(sidecar.start)
+                self._keep(self.containers, host.name, self._create_container(host, sidecar))
+                started.result()
         except APIError as exc:
             raise EngineError(f"could not create {host.name}: {exc.explanation or exc}") from exc
+
+    def _keep(self, made: dict[str, Any], host: str, container: Any) -> Any:
         with self._lock:  # remove() must find every container made, even if another host failed
-            self.containers[host.name] = container
+            made[host] = container
+        return container
+
+    def _create_sidecar(self, host: HostSpec) -> Any:
+        """The host's sidecar, its archive in place; started by the caller."""
+        spec = self.spec.sidecar
+        assert spec is not None
+        sidecar = self.client.containers.create(
+            spec.image,
+            entrypoint=list(spec.entrypoint),
+            command=[],
+            name=f"byoc-{self.spec.job_name}-{host.name}-sidecar",
+            hostname=host.name,
+            labels=labels(self.spec.job_name, sidecar_of=host.name),
+            network=self.network.name,
+            networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[host.name])},
+            detach=True,
+        )
+        try:
+            sidecar.put_archive("/", spec.archive)
+        except BaseException:
+            _quiet(functools.partial(sidecar.remove, force=True))
+            raise
+        return sidecar
 
     def _start(self, host: HostSpec) -> None:
         try:
@@ -136,24 +199,38 @@ class Cluster:
         except APIError as exc:
             raise EngineError(f"could not start {host.name}: {exc.explanation or exc}") from exc
 
-    def _create_container(self, host: HostSpec) -> Any:
+    def _create_container(self, host: HostSpec, sidecar: Any) -> Any:
         entrypoint = list(self.spec.entrypoint) if self.spec.entrypoint is not None else None
         # With an entrypoint override Docker drops the image's CMD, as SageMaker does; no arguments = none.
         command = list(self.spec.arguments) if self.spec.arguments is not None else None
-        endpoint = self.client.api.create_endpoint_config(aliases=[host.name])
         return self.client.containers.create(
             self.spec.image,
             command=command,
             entrypoint=entrypoint,
             name=f"byoc-{self.spec.job_name}-{host.name}",
-            hostname=host.name,
             environment=dict(host.environment),
             volumes={host.ml: {"bind": "/opt/ml", "mode": "rw,nocopy" if host.ml_volume else "rw"}},
             labels=labels(self.spec.job_name, host.name),
-            network=self.network.name,
-            networking_config={self.network.name: endpoint},
             detach=True,
+            **self._network(host, sidecar),
         )
+
+    def _network(self, host: HostSpec, sidecar: Any) -> dict[str, Any]:
+        """The host's name and place on the job's network: its own, or its sidecar's namespace (and name)."""
+        if sidecar is None:
+            endpoint = self.client.api.create_endpoint_config(aliases=[host.name])
+            return {"hostname": host.name, "network": self.network.name,
+                    "networking_config": {self.network.name: endpoint}}
+        # Docker gives a container that joins another's network that one's host name and refuses its own;
+        # Podman keeps a name of its own, so it is told the host's.
+        return {"network_mode": f"container:{sidecar.id}", **({"hostname": host.name} if self._podman else {})}
+
+    def put_in_sidecars(self, archive: bytes) -> None:
+        """Put `archive` (a tar) at / in every host's sidecar, e.g. renewed credentials; gone sidecars are skipped."""
+        with self._lock:
+            sidecars = list(self.sidecars.values())
+        for sidecar in sidecars:
+            _quiet(functools.partial(sidecar.put_archive, "/", archive))
 
     def stop(self, grace_seconds: float) -> None:
         """SIGTERM to every container still running, SIGKILL after the grace period."""
@@ -178,25 +255,36 @@ class Cluster:
         return bool(container.attrs.get("State", {}).get("OOMKilled"))
 
     def remove(self) -> None:
-        self._each(lambda c: _quiet(lambda: c.remove(force=True)))
-        self.containers.clear()
+        # The hosts' containers first: Podman refuses to remove a container others share the network of.
+        for made in (self.containers, self.sidecars):
+            _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), list(made.values()))
+            made.clear()
         if self.network is not None:
             _quiet(self.network.remove)
             self.network = None
 
     def _each(self, action: Callable[[Any], None]) -> None:
-        containers = list(self.containers.values())
-        if not containers:
-            return
-        with ThreadPoolExecutor(max_workers=len(containers)) as pool:
-            list(pool.map(action, containers))
+        _in_parallel(action, list(self.containers.values()))
+
+
+def _is_podman(client: Any) -> bool:
+    components = client.version().get("Components") or []
+    return any("podman" in str(component.get("Name", "")).lower() for component in components)
+
+
+def _in_parallel(action: Callable[[Any], None], containers: list[Any]) -> None:
+    if not containers:
+        return
+    with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+        list(pool.map(action, containers))
 
 
 def sweep(client: Any, job_name: str | None = None) -> int:
     """Remove containers, networks and volumes the kit left behind (all, or one job's); how many were removed."""
     selector = [f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": selector}):
+    found = client.containers.list(all=True, filters={"label": selector})
+    for container in sorted(found, key=lambda c: LABEL_SIDECAR in (c.labels or {})):  # sidecars after their hosts
         _quiet(functools.partial(container.remove, force=True))
         removed += 1
     for network in client.networks.list(filters={"label": selector}):

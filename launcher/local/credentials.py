@@ -1,46 +1,68 @@
-"""AWS credentials for a local job's containers, served the way SageMaker and ECS serve them.
+"""AWS credentials for a local job's containers, given the way SageMaker and ECS give them: from a
+container credentials endpoint, never as keys in the environment or in files, and nothing changed on
+the machine the engine runs on.
 
-On SageMaker a job's containers get their role's credentials from a container credentials endpoint,
-never as keys in the environment. The local backend does the same for the job's lifetime:
+When a job starts, the launcher resolves its own credentials (its boto3 chain: AWS_PROFILE, `aws
+configure`, SSO, environment keys, an instance role, ...), in a thread, while the job is staged:
 
-    launcher (host)                                         container algo-i
-    CredentialsEndpoint on 169.254.170.2:<free port>  <--   boto3: AWS_CONTAINER_CREDENTIALS_FULL_URI
-      checks `Authorization: <per-job token>`               + AWS_CONTAINER_AUTHORIZATION_TOKEN
-      answers the launcher's own credentials (ECS JSON)     (botocore `ContainerProvider`)
+- None (or the chain fails, or the job has network isolation, whose containers SageMaker gives no
+  credentials): the job runs as under a plain `docker run`: no credentials variables, so a
+  boto3 client is created as usual and an AWS call raises botocore's own NoCredentialsError; one notice
+  says so, and how to give the job credentials.
+- Some: every host gets a sidecar container (the kit's base image running `credentials_server.py`) that
+  owns the host's network namespace; the host's own container joins it, so the endpoint is on the
+  host's loopback, `http://127.0.0.1:51679/credentials`, which botocore and the AWS SDK for Java 1.x
+  (Spark's S3A) both accept as AWS_CONTAINER_CREDENTIALS_FULL_URI. The container gets that URI and a
+  per-job AWS_CONTAINER_AUTHORIZATION_TOKEN; the credentials go into the sidecars through the engine
+  (a lease file, `put_archive`) and are renewed every RENEW_SECONDS while the job runs.
 
-Why 169.254.170.2: botocore fetches an http FULL_URI only from a loopback address or from one of
-169.254.170.2, 169.254.170.23, fd00:ec2::23 and localhost (`utils.py::ContainerMetadataFetcher`), and a
-container's loopback is its own. `containers/engine.sh` (`make engine`, as root) adds 169.254.170.2/32 to
-the host's `lo`; a container's packets to it leave through its default gateway (the bridge) and the
-host delivers them locally, as it does for any of its own addresses. Without that address the endpoint
-is skipped with one notice, and jobs that do not call AWS run as before.
-
-Credentials are resolved lazily, on the first request, from the launcher's boto3 credential chain
-(`AWS_PROFILE`, environment, config files, SSO, ...), so a job that never calls AWS needs none. If the
-chain has none, the endpoint answers an error that botocore puts in the job's traceback.
+Why a sidecar per host rather than the endpoint on 169.254.170.2 (what ECS and SageMaker use):
+- on the host's loopback (this kit's first design) it needs root and a host network change, and cannot
+  work with Docker Desktop, a remote engine, rootless engines or a Podman machine;
+- in one container on a network of its own that every job container also joins (ECS's local
+  endpoints) it gives each job container a second, link-local interface, and a container's own host
+  name then resolves to that address first (getaddrinfo prefers the smaller scope; Podman orders
+  /etc/hosts at random): a host binding to its own name, as Spark's master does, listens where its
+  peers do not connect. Only one network of an engine can hold 169.254.170.2, too.
+A sidecar keeps the job container's network exactly as without credentials (one interface, `algo-i`
+resolving to it) and shares nothing between jobs: its containers are the job's own (labelled with it,
+removed with it, swept with it), so concurrent jobs and long-lived launchers need no coordination. A
+job without credentials gets no sidecar and pays nothing for them.
 """
 
 from __future__ import annotations
 
 import datetime
-import hmac
+import hashlib
+import io
 import json
 import secrets
-import socketserver
+import sys
+import tarfile
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-ENDPOINT_ADDRESS = "169.254.170.2"
-PATH = "/credentials"
+from launcher.local import credentials_server
+from launcher.local.cluster import SidecarSpec
+
 FULL_URI_ENV = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_ENV = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+ENDPOINT_URL = f"http://127.0.0.1:{credentials_server.PORT}{credentials_server.PATH}"
+SIDECAR_DIR = PurePosixPath(credentials_server.LEASE_FILE.parent.as_posix())
+SERVER_FILE = SIDECAR_DIR / "server.py"
 MAX_LIFETIME = datetime.timedelta(hours=1)  # containers come back for more; botocore refreshes 15 min before
-UNAVAILABLE_HINT = ("to let jobs call AWS with the launcher's credentials, add that address to the host's "
-                    "loopback: `make engine` as root (or `ip addr add 169.254.170.2/32 dev lo`)")
+RENEW_SECONDS = 60.0
+LEASE_TTL_SECONDS = 300.0  # an unrenewed lease (a dead supervisor) stops being served after this
+
+ISOLATED = ("this job gets no AWS credentials: it runs with network isolation (EnableNetworkIsolation), and "
+            "SageMaker gives an isolated job's containers none")
+NO_CREDENTIALS = ("this job gets no AWS credentials: {why}. A boto3 client in it is created as usual and an AWS call "
+                  "raises NoCredentialsError. To give the job the launcher's credentials, configure them where byoc "
+                  "runs: AWS_PROFILE, `aws configure`, `aws sso login`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +75,8 @@ class ServedCredentials:
     expiration: datetime.datetime
 
     def document(self) -> dict[str, str | None]:
-        # botocore's ContainerProvider reads these four keys (Token may be null: long-term keys have none);
-        # Expiration is ISO-8601, parsed with dateutil, and must carry its zone.
+        # botocore's ContainerProvider and the AWS SDK for Java read these four keys (Token may be null: long-term
+        # keys have none); Expiration is ISO-8601 and must carry its zone.
         return {
             "AccessKeyId": self.access_key_id,
             "SecretAccessKey": self.secret_access_key,
@@ -63,133 +85,131 @@ class ServedCredentials:
         }
 
 
-CredentialsSource = Callable[[], ServedCredentials | None]
-"""The credentials to serve, or None when there are none; called for each request."""
+def served(credentials: Any) -> ServedCredentials:
+    """A botocore Credentials object as the endpoint serves it, refreshing temporary credentials first if due."""
+    frozen = credentials.get_frozen_credentials()
+    expiration = datetime.datetime.now(datetime.UTC) + MAX_LIFETIME
+    # RefreshableCredentials has no public expiry; without it a container would keep expired keys.
+    expiry = getattr(credentials, "_expiry_time", None)
+    if isinstance(expiry, datetime.datetime) and expiry.tzinfo is not None:
+        expiration = min(expiration, expiry)
+    return ServedCredentials(frozen.access_key, frozen.secret_key, frozen.token, expiration)
 
 
-class LauncherCredentials:
-    """A `CredentialsSource` over the launcher's boto3 credential chain, resolved on first use and kept.
+class JobCredentials:
+    """The launcher's credentials as one job's containers get them: the environment, the sidecar, the lease."""
 
-    Keeping the resolved object matters: the chain may probe the EC2 metadata service, slower than
-    botocore's 2 s timeout for a container request, and refreshable credentials refresh themselves.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._resolved = False
-        self._credentials: Any = None
-
-    def __call__(self) -> ServedCredentials | None:
-        with self._lock:
-            if not self._resolved:
-                import boto3.session
-
-                self._credentials = boto3.session.Session().get_credentials()
-                self._resolved = True
-            credentials = self._credentials
-        if credentials is None:
-            return None
-        frozen = credentials.get_frozen_credentials()  # refreshes temporary credentials first if they are due
-        expiration = datetime.datetime.now(datetime.UTC) + MAX_LIFETIME
-        # RefreshableCredentials has no public expiry; without it a container would keep expired keys.
-        expiry = getattr(credentials, "_expiry_time", None)
-        if isinstance(expiry, datetime.datetime) and expiry.tzinfo is not None:
-            expiration = min(expiration, expiry)
-        return ServedCredentials(frozen.access_key, frozen.secret_key, frozen.token, expiration)
-
-
-NO_CREDENTIALS = ("the byoc launcher has no AWS credentials to give this job: configure them where the launcher "
-                  "runs (AWS_PROFILE, aws configure, aws sso login, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    token: str
-    source: CredentialsSource
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind looks up the address's FQDN (reverse DNS), which can hang offline.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]  # type: ignore[assignment]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_GET(self) -> None:
-        if self.path != PATH:
-            self._answer(404, {"code": "NotFound", "message": f"the credentials are at {PATH}"})
-            return
-        given = self.headers.get("Authorization")
-        if given is None:
-            self._answer(401, {"code": "Unauthorized", "message": f"no Authorization header (set {TOKEN_ENV})"})
-            return
-        if not hmac.compare_digest(given.encode(), self.server.token.encode()):
-            self._answer(403, {"code": "Forbidden", "message": "wrong authorization token for this job"})
-            return
-        try:
-            served = self.server.source()
-        except Exception as error:  # botocore's own errors (a broken profile, an expired SSO session, ...)
-            self._answer(500, {"code": "CredentialsError",
-                               "message": f"the byoc launcher could not get AWS credentials: {error}"})
-            return
-        if served is None:
-            self._answer(500, {"code": "NoCredentials", "message": NO_CREDENTIALS})
-            return
-        self._answer(200, served.document())
-
-    def _answer(self, status: int, body: dict[str, str | None]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the job's log is the containers' output, not this server's access log."""
-
-
-class CredentialsEndpoint:
-    """A running container credentials endpoint for one job: `serve()` makes one, `close()` ends it."""
-
-    def __init__(self, address: str, source: CredentialsSource) -> None:
-        self._server = _Server((address, 0), _Handler)  # OSError when `address` is not this host's
-        self._server.token = secrets.token_urlsafe(32)
-        self._server.source = source
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="credentials-endpoint", daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}{PATH}"
+    def __init__(self, credentials: Any, image: str) -> None:
+        self._credentials = credentials  # botocore Credentials: refreshable ones refresh themselves
+        self._image = image
+        self._token = secrets.token_urlsafe(32)
 
     def environment(self) -> dict[str, str]:
-        """What a container needs to fetch its credentials here (the token is per job, not an AWS secret)."""
-        return {FULL_URI_ENV: self.url, TOKEN_ENV: self._server.token}
+        """What a host's container needs to fetch its credentials (the token is per job, not an AWS secret)."""
+        return {FULL_URI_ENV: ENDPOINT_URL, TOKEN_ENV: self._token}
 
-    def close(self) -> None:
-        """Stop serving and close the port; a request in flight may finish (its thread is a daemon)."""
-        self._server.shutdown()
-        self._server.server_close()
+    def sidecar(self) -> SidecarSpec:
+        """Each host's sidecar: the server and the first lease, put in before it starts."""
+        server = Path(credentials_server.__file__).read_bytes()
+        return SidecarSpec(image=self._image, entrypoint=("python3", "-S", str(SERVER_FILE)),
+                           archive=_archive({SERVER_FILE: server, credentials_server.LEASE_FILE: self.lease()}))
+
+    def renewal(self) -> bytes:
+        """A tar of the renewed lease, for `Cluster.put_in_sidecars`."""
+        return _archive({credentials_server.LEASE_FILE: self.lease()})
+
+    def lease(self) -> bytes:
+        """The lease file: the token's digest, fresh credentials (or the chain's error) and how long it holds."""
+        body: dict[str, Any] = {"token_sha256": hashlib.sha256(self._token.encode()).hexdigest(),
+                                "ttl_seconds": LEASE_TTL_SECONDS, "renewed": time.time()}  # a new lease every time
+        try:
+            body["credentials"] = served(self._credentials).document()
+        except Exception as error:  # botocore's own (an expired SSO session, a failed role assumption, ...)
+            body["error"] = f"the byoc launcher could not refresh its AWS credentials: {error}"
+        return json.dumps(body).encode()
+
+
+def _archive(files: Mapping[PurePosixPath | Path, bytes]) -> bytes:
+    """A tar of `files` at their absolute paths, readable by root only, for put_archive at `/`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        folders = sorted({str(PurePosixPath(path).parent).lstrip("/") for path in files})
+        for folder in folders:
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, 0o700, int(time.time())
+            tar.addfile(info)
+        for path, data in files.items():
+            info = tarfile.TarInfo(str(path).lstrip("/"))
+            info.size, info.mode, info.mtime = len(data), 0o600, int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def launcher_credentials() -> tuple[Any, str | None]:
+    """The launcher's botocore credentials, already usable, or None and why not."""
+    import botocore.exceptions
+    import botocore.session
+
+    try:
+        credentials = botocore.session.get_session().get_credentials()
+        if credentials is None:
+            return None, "the launcher has no AWS credentials (boto3 found none)"
+        served(credentials)  # fails now, before the job starts, if they cannot be had
+    except botocore.exceptions.BotoCoreError as error:
+        return None, f"the launcher could not get its AWS credentials ({error})"
+    return credentials, None
+
+
+class CredentialsResolver:
+    """Resolves the launcher's credentials in a thread, so staging goes on meanwhile; `result()` waits for it."""
+
+    def __init__(self, image: str, check_image: Callable[[str], str | None]) -> None:
+        self._image = image
+        self._check_image = check_image
+        self._result: tuple[JobCredentials | None, str | None] = (None, "not resolved")
+        self._thread = threading.Thread(target=self._resolve, name="credentials", daemon=True)
+        self._thread.start()
+
+    def _resolve(self) -> None:
+        try:
+            credentials, why = launcher_credentials()
+            if credentials is not None:
+                why = self._check_image(self._image)
+            self._result = (JobCredentials(credentials, self._image), None) if why is None else (None, why)
+        except Exception as error:  # a bug here must not fail the job: it runs without credentials, saying why
+            self._result = (None, f"resolving the launcher's credentials failed ({type(error).__name__}: {error})")
+
+    def result(self, notice: Callable[[str], None]) -> JobCredentials | None:
+        """The job's credentials, or None after one notice saying why and how to give it some."""
         self._thread.join()
+        credentials, why = self._result
+        if credentials is None:
+            notice(NO_CREDENTIALS.format(why=why))
+        return credentials
 
 
-@contextmanager
-def serve(notice: Callable[[str], None], source: CredentialsSource | None = None,
-          address: str | None = None) -> Iterator[CredentialsEndpoint | None]:
-    """A credentials endpoint for the block's duration, or None (after one `notice` line saying how to
-    enable it) when `address` (default ENDPOINT_ADDRESS) is not this host's: a job not calling AWS runs anyway."""
-    address = ENDPOINT_ADDRESS if address is None else address
-    try:
-        endpoint = CredentialsEndpoint(address, LauncherCredentials() if source is None else source)
-    except OSError as error:
-        notice(f"AWS credentials endpoint off: cannot listen on {address} ({error.strerror}); {UNAVAILABLE_HINT}")
-        yield None
-        return
-    try:
-        yield endpoint
-    finally:
-        endpoint.close()
+class LeaseRenewal:
+    """Renews a running job's lease in its sidecars every `interval` seconds until `stop()`."""
+
+    def __init__(self, credentials: JobCredentials, put: Callable[[bytes], None],
+                 interval: float | None = None) -> None:
+        self._credentials = credentials
+        self._put = put
+        self._interval = RENEW_SECONDS if interval is None else interval
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="credentials-renewal", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                self._put(self._credentials.renewal())
+            except Exception as error:  # an engine hiccup: the lease outlives a few missed renewals
+                print(f"byoc: renewing the job's AWS credentials failed, will retry: {error}", file=sys.stderr)

@@ -1,8 +1,11 @@
 """One local job from its creation to its recorded end, run by its supervisor (see `launch.py`).
 
     image and destinations checked, bind mounts or volumes chosen (placement.py)
-    -> config files + inputs per host (stage; Pipe: manifest + FIFO) -> network + containers (create)
-    -> start -> supervise until every host exited (run) -> volumes: outputs + exit messages copied out (collect)
+    -> config files + inputs per host (stage; Pipe: manifest + FIFO)
+    meanwhile the launcher's AWS credentials resolved (credentials.py; a notice if there are none)
+    -> network + containers (create; with credentials, each host's sidecar) -> start
+    -> supervise until every host exited (run; the credentials' lease renewed meanwhile)
+    -> volumes: outputs + exit messages copied out (collect)
     -> outcome -> containers and volumes removed (teardown) while outputs go out (upload) -> job.json finished
 
 A fault found before the containers start (an image that is missing, bind mounts forced on an engine
@@ -22,9 +25,8 @@ from typing import Any
 from launcher.backend import StopCause
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
 from launcher.errors import EXIT_FAILED, LauncherError
-from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine
-from launcher.local.credentials import CredentialsEndpoint
-from launcher.local.credentials import serve as serve_credentials
+from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine, image_missing
+from launcher.local.credentials import ISOLATED, CredentialsResolver, JobCredentials, LeaseRenewal
 from launcher.local.explaining import hints_for, warnings_for
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
 from launcher.local.keeper import RecordKeeper
@@ -65,8 +67,7 @@ class JobRun:
     def run(self) -> None:
         """Run the job to its end and record it; never leaves the record InProgress."""
         try:
-            with serve_credentials(self.keeper.notice) as credentials:  # for the job's lifetime, as on SageMaker
-                outcome = self._run(credentials)
+            outcome = self._run()
         except _StoppedEarly as stopped:
             outcome = Outcome("Stopped", str(stopped), None)
         except LauncherError as error:
@@ -77,10 +78,13 @@ class JobRun:
             raise
         self.keeper.finish(outcome)
 
-    def _run(self, credentials: CredentialsEndpoint | None) -> Outcome:
+    def _run(self) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
             client = engine(len(hosts))
+            isolated = job.network_config is not None and job.network_config.enable_network_isolation
+            resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
+                                                                 lambda image: image_missing(client, image))
             check_image(client, job.image_uri)
             for output in job.outputs:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
@@ -90,11 +94,11 @@ class JobRun:
                                                      self.options.pipe_epochs, self.options.sample_objects),
                                     keeper.record.job_name, self.options.staging, keeper.notice)
         try:
-            return self._run_staged(client, self.files, credentials)
+            return self._run_staged(client, self.files, resolver)
         finally:
             self.files.remove()  # done by the teardown unless the job ended before it
 
-    def _run_staged(self, client: Any, files: HostFiles, credentials: CredentialsEndpoint | None) -> Outcome:
+    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver | None) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
             keeper.phase_all(hosts, "staging", 0)
@@ -104,18 +108,26 @@ class JobRun:
             plans = files.stage(on_host_done=lambda h: keeper.phase(h, "staging", 1))
             feeder = files.feeder(plans)
         self._check_stop()
+        with keeper.timed("credentials"):  # only what staging did not overlap
+            credentials = resolver.result(keeper.notice) if resolver is not None else None
+        if resolver is None:
+            keeper.notice(ISOLATED)
         spec = ClusterSpec(
             job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
-            hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts))
+            hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),
+            sidecar=credentials.sidecar() if credentials is not None else None)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
         opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.mode is Staging.BIND else {})
         cluster = Cluster(client, spec)
+        renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
         try:
             with keeper.timed("create"):
                 cluster.open()
                 cluster.create()
             self._check_stop()
+            if renewal is not None:
+                renewal.start()
             with feeder, opens:  # stopped once every container has exited
                 result = self._execute(cluster, feeder)
             oom = {h for h, code in result.exit_codes.items() if code == 137 and cluster.oom_killed(h)}
@@ -124,8 +136,12 @@ class JobRun:
                     files.collect()  # outputs and exit messages into the job folder, before the volumes go
         except BaseException:
             feeder.stop()  # removes the FIFOs (bind) or the feeder containers (volume)
+            if renewal is not None:
+                renewal.stop()
             cluster.remove()
             raise
+        if renewal is not None:
+            renewal.stop()  # the hosts have exited: their sidecars go with them in the teardown
         teardown = threading.Thread(target=self._teardown, args=(cluster, files), name="teardown")
         teardown.start()  # overlaps with the upload
         try:
@@ -205,7 +221,7 @@ class JobRun:
                     if outcome.status == "Completed" else ())
         self.keeper.update(lambda r: replace(r, hints=hints, warnings=warnings), save=False)
 
-    def _environment(self, credentials: CredentialsEndpoint | None) -> dict[str, str]:
+    def _environment(self, credentials: JobCredentials | None) -> dict[str, str]:
         """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS
         keys are never copied. The S3 endpoint override goes in as it is: it must be reachable from containers."""
         endpoint_url = self.options.endpoint_url

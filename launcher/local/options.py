@@ -7,6 +7,8 @@ from enum import Enum, StrEnum
 from pathlib import Path
 
 DEFAULT_REGION = "us-east-1"
+# Runs each host's credentials sidecar (launcher/local/credentials.py): any image with python3 would do.
+DEFAULT_CREDENTIALS_IMAGE = "byoc/base:latest"
 DEFAULT_STOP_GRACE_SECONDS = 120.0
 
 
@@ -49,3 +51,4 @@ class LocalOptions:
     sample_objects: int | None = None
     supervision: Supervision = Supervision.THREAD
     staging: Staging | None = None  # None: chosen per job, see Staging
+    credentials_image: str = DEFAULT_CREDENTIALS_IMAGE

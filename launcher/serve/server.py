@@ -4,8 +4,9 @@
     detach(options)  the same in a background process (log in <state>/serve.log, pid in <state>/serve.pid)
     stop(options)    SIGTERM to the detached server, waiting until it is gone
 
-Listeners: `options.host:port` for clients; and, when job containers can reach this host (reach.py), the same
-port on that address, so jobs read and write the embedded S3 with the URL the local backend gives them.
+Listeners: `options.host:port` for clients; and, when job containers can reach this host (reach.py: the gateway
+of a network the server makes in the engine, removed when it stops), the same port on that address, so jobs
+read and write the embedded S3 with the URL the local backend gives them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,8 +29,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from launcher.errors import BackendError, UsageError
 from launcher.images import ImageResolver
 from launcher.local.backend import LocalBackend
-from launcher.local.credentials import ENDPOINT_ADDRESS
-from launcher.local.options import LocalOptions, Supervision
+from launcher.local.options import DEFAULT_CREDENTIALS_IMAGE, LocalOptions, Supervision
 from launcher.local.workspace import jobs_root
 from launcher.serve import reach
 from launcher.serve.app import Endpoint
@@ -65,6 +66,7 @@ class Running:
     api: SageMakerApi
     grace_seconds: float
     ends: EndReporter
+    resources: ExitStack = field(default_factory=ExitStack)  # the containers' way in (reach.py)
 
     def close(self, log: TextIO = sys.stderr) -> None:
         """Stop listening, then stop the jobs this server runs (they would outlive it unsupervised) and wait
@@ -78,6 +80,7 @@ class Running:
         self.ends.stop()
         if left:
             print(f"byoc serve: jobs still stopping at exit: {', '.join(left)}", file=log, flush=True)
+        self.resources.close()
 
 
 def _is_local_image(image: str) -> bool:
@@ -112,40 +115,49 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
     servers = [make_server(options.host, options.port, endpoint, threaded=True, request_handler=_QuietHandler)]
     port = servers[0].server_port
     url = f"http://{_url_host(options.host)}:{port}"
-    inside = reach.container_address()
-    jobs_s3_url: str | None = options.s3_endpoint_url if options.s3_endpoint_url != "aws" else None
-    if options.s3_endpoint_url is None:
-        jobs_s3_url = url
-        if inside is not None and inside != options.host:
-            servers.append(make_server(inside, port, endpoint, threaded=True, request_handler=_QuietHandler))
-            jobs_s3_url = f"http://{inside}:{port}"
-        elif inside is None:
-            notice(reach.UNREACHABLE)
-    # Jobs are supervised by threads of this process: they belong to the server; if it dies, the next reader
-    # reconciles them to Failed.
-    local = LocalOptions(jobs_dir=options.jobs_dir or jobs_root(), region=options.region, endpoint_url=jobs_s3_url,
-                         supervision=Supervision.THREAD)
-    backend = LocalBackend(local)
-    images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
-                                 _is_local_image, notice)
-    store = EndpointStore(state / "jobs")
-    api = SageMakerApi(backend, store, images)
-    endpoint.handlers = {"sagemaker": api.handlers(), "logs": LogsApi(backend).handlers()}
-    ends = EndReporter(backend, lambda: api.submitted, notice)
-    ends.start()
-    if s3 is not None:
-        _default_bucket(options, s3)
-    sdk_config(options)
-    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
-                                name=f"serve-{s.server_address[0]!s}") for s in servers]
-    for thread in threads:
-        thread.start()
-    if not is_loopback(options.host):
-        notice(f"listening on {options.host}, reachable from other machines: {REMOTE_DANGER}")
-    _write_server_file(state, url, jobs_s3_url)
-    notice(f"SageMaker Processing, CloudWatch Logs, STS and S3 at {url}; jobs in {local.jobs_dir}; "
-           f"`eval \"$(byoc serve --print-env)\"` in a client shell")
-    return Running(url, jobs_s3_url, servers, threads, api, local.stop_grace_seconds, ends)
+    resources = ExitStack()
+    try:
+        inside = None
+        if options.s3_endpoint_url is None:  # only the embedded S3 must be reachable from containers
+            inside = resources.enter_context(reach.container_address(DEFAULT_CREDENTIALS_IMAGE))
+            if inside is not None:
+                _no_proxy(inside)
+        jobs_s3_url: str | None = options.s3_endpoint_url if options.s3_endpoint_url != "aws" else None
+        if options.s3_endpoint_url is None:
+            jobs_s3_url = url
+            if inside is not None and inside != options.host:
+                servers.append(make_server(inside, port, endpoint, threaded=True, request_handler=_QuietHandler))
+                jobs_s3_url = f"http://{inside}:{port}"
+            elif inside is None:
+                notice(reach.UNREACHABLE)
+        # Jobs are supervised by threads of this process: they belong to the server; if it dies, the next reader
+        # reconciles them to Failed.
+        local = LocalOptions(jobs_dir=options.jobs_dir or jobs_root(), region=options.region, endpoint_url=jobs_s3_url,
+                             supervision=Supervision.THREAD)
+        backend = LocalBackend(local)
+        images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
+                                     _is_local_image, notice)
+        store = EndpointStore(state / "jobs")
+        api = SageMakerApi(backend, store, images)
+        endpoint.handlers = {"sagemaker": api.handlers(), "logs": LogsApi(backend).handlers()}
+        ends = EndReporter(backend, lambda: api.submitted, notice)
+        ends.start()
+        if s3 is not None:
+            _default_bucket(options, s3)
+        sdk_config(options)
+        threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True,
+                                    name=f"serve-{s.server_address[0]!s}") for s in servers]
+        for thread in threads:
+            thread.start()
+        if not is_loopback(options.host):
+            notice(f"listening on {options.host}, reachable from other machines: {REMOTE_DANGER}")
+        _write_server_file(state, url, jobs_s3_url)
+        notice(f"SageMaker Processing, CloudWatch Logs, STS and S3 at {url}; jobs in {local.jobs_dir}; "
+               f"`eval \"$(byoc serve --print-env)\"` in a client shell")
+        return Running(url, jobs_s3_url, servers, threads, api, local.stop_grace_seconds, ends, resources)
+    except BaseException:
+        resources.close()  # the gateway network goes with a server that did not start
+        raise
 
 
 def run(options: ServeOptions, log: TextIO = sys.stderr) -> int:
@@ -236,8 +248,11 @@ def _own_environment(options: ServeOptions, key: Any) -> None:
     if options.s3_endpoint_url is None and chain_key() is None:
         os.environ["AWS_ACCESS_KEY_ID"] = key.access_key_id
         os.environ["AWS_SECRET_ACCESS_KEY"] = key.secret_access_key
-    local = "127.0.0.1,localhost," + ENDPOINT_ADDRESS
-    os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), local]))
+    _no_proxy("127.0.0.1,localhost")
+
+
+def _no_proxy(addresses: str) -> None:
+    os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), addresses]))
 
 
 def _default_bucket(options: ServeOptions, s3: EmbeddedS3) -> None:

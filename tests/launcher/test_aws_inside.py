@@ -1,8 +1,9 @@
-"""AWS calls from inside a local job, as on SageMaker: credentials only through the launcher's container
-credentials endpoint (never as keys in the environment or in files), the endpoint override passed in.
+"""AWS calls from inside a local job, as on SageMaker: credentials only through a container credentials endpoint
+(each host's sidecar, on the host's own loopback), never as keys in the environment or in files; and without
+launcher credentials, a job runs as under a plain `docker run`. The endpoint override is passed in.
 
-moto listens on 169.254.170.2 (the address `make engine` puts on `lo`), so the launcher on the host and
-boto3 in the containers reach it at the same URL.
+moto listens on the gateway of a network of the tests' own (tests/engines.py), so the launcher on the host
+and boto3 in the containers reach it at one URL, with nothing changed on the host.
 """
 
 from __future__ import annotations
@@ -10,10 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import secrets
-import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -24,37 +22,31 @@ import docker
 import pytest
 
 from launcher.backend import JobStatus
-from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.definition import JobDefinition, NetworkConfig, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
-from launcher.local.cluster import LABEL_JOB
+from launcher.local.cluster import LABEL_HOST, LABEL_JOB, LABEL_SIDECAR
+from launcher.local.options import Staging
 from tests.conftest import REGION
-from tests.launcher.conftest import SCRIPTS, behave_job, run_local
+from tests.launcher.conftest import SCRIPTS, behave_job, byoc, job_folder, run_local
 
 SKLEARN_IMAGE = "byoc/sklearn:latest"
 HOSTS = ("algo-1", "algo-2")
-
-
-def _address_available(address: str) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((address, 0))
-        except OSError:
-            return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def endpoint_moto() -> Iterator[str]:
-    """A moto server on 169.254.170.2, reachable from the host and from the job's containers alike."""
-    if not _address_available(credentials.ENDPOINT_ADDRESS):
-        pytest.fail(f"{credentials.ENDPOINT_ADDRESS} is not on this host's loopback: run `make engine` as root")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=credentials.ENDPOINT_ADDRESS, port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+NO_CREDENTIALS = "this job gets no AWS credentials"
+FETCH = """
+import json, sys, urllib.error, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+headers = {"Authorization": sys.argv[2]} if len(sys.argv) > 2 else {}
+try:
+    with opener.open(urllib.request.Request(sys.argv[1], headers=headers), timeout=5) as answer:
+        print(json.dumps([answer.status, json.load(answer)]))
+except urllib.error.HTTPError as error:
+    print(json.dumps([error.code, json.load(error)]))
+"""
+NETWORK = """
+import json, os, socket
+print(json.dumps({"interfaces": sorted(os.listdir("/sys/class/net")), "hostname": socket.gethostname(),
+                  "own_address": socket.gethostbyname(socket.gethostname())}))
+"""
 
 
 @pytest.fixture
@@ -63,14 +55,13 @@ def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
     secret = f"secret-{secrets.token_hex(16)}"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIALAUNCHERTEST")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
-    monkeypatch.setenv("NO_PROXY", f"127.0.0.1,localhost,{credentials.ENDPOINT_ADDRESS}")
     return secret
 
 
 @pytest.fixture
-def bucket(endpoint_moto: str) -> str:
+def bucket(container_moto: str) -> str:
     name = f"bkt-{secrets.token_hex(4)}"
-    admin(endpoint_moto).create_bucket(Bucket=name)
+    admin(container_moto).create_bucket(Bucket=name)
     return name
 
 
@@ -81,7 +72,7 @@ def admin(endpoint: str) -> Any:
 
 def aws_job(tmp_path: Path, bucket: str, *flags: str, instance_count: int = len(HOSTS), **fields: Any) -> JobDefinition:
     control = tmp_path / "control"
-    control.mkdir(exist_ok=True)
+    control.mkdir(parents=True, exist_ok=True)
     (control / "README").write_text("the test drops `release` into each host's copy of this channel\n")
     return JobDefinition(
         image_uri=SKLEARN_IMAGE, code=str(SCRIPTS / "aws_inside.py"), command=("python3",),
@@ -90,13 +81,16 @@ def aws_job(tmp_path: Path, bucket: str, *flags: str, instance_count: int = len(
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(tmp_path / "out"), "out"),), **fields)
 
 
-def get(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(urllib.request.Request(url, headers=headers), timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+def seed_job(*flags: str, **fields: Any) -> JobDefinition:
+    return JobDefinition(image_uri=SKLEARN_IMAGE, code=str(SCRIPTS / "seed.py"), command=("python3",),
+                         arguments=flags, **fields)
+
+
+def inside(container: Any, script: str, *args: str) -> Any:
+    """Run a Python snippet in a running container; what it printed, as JSON."""
+    code, output = container.exec_run(["python3", "-c", script, *args])
+    assert code == 0, output.decode()
+    return json.loads(output)
 
 
 def wait_for(condition: Any, what: str, job: Future[JobStatus], seconds: float = 90) -> None:
@@ -108,30 +102,53 @@ def wait_for(condition: Any, what: str, job: Future[JobStatus], seconds: float =
         time.sleep(0.2)
 
 
-def test_a_job_calls_s3_itself_with_credentials_served_only_by_the_endpoint(
-    tmp_path: Path, jobs_dir: Path, endpoint_moto: str, bucket: str, secret_key: str
+@pytest.fixture
+def quick_renewal(monkeypatch: pytest.MonkeyPatch) -> float:
+    """Leases renewed every 0.5 s and good for 2 s unrenewed: a job that outlives 2 s proves the renewal."""
+    monkeypatch.setattr(credentials, "RENEW_SECONDS", 0.5)
+    monkeypatch.setattr(credentials, "LEASE_TTL_SECONDS", 2.0)
+    return 2.0
+
+
+def test_a_job_calls_s3_itself_with_credentials_served_only_by_its_sidecars(
+    tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str, quick_renewal: float
 ) -> None:
     job = aws_job(tmp_path, bucket, "--wait", job_name="aws-inside")
     workspace = jobs_dir / "aws-inside"
     reports = [workspace / f"hosts/{h}/ml/processing/output/out/{h}.json" for h in HOSTS]
+    client = docker.from_env()
     with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(run_local, job, jobs_dir, endpoint_url=endpoint_moto)
+        running = pool.submit(run_local, job, jobs_dir, endpoint_url=container_moto)
         try:
             wait_for(lambda: all(r.exists() for r in reports), "both hosts put their object and wrote a report",
                      running)
-            containers = docker.from_env().containers.list(filters={"label": f"{LABEL_JOB}=aws-inside"})
-            assert len(containers) == len(HOSTS)
-            envs = [dict(v.split("=", 1) for v in c.attrs["Config"]["Env"]) for c in containers]
-            for container, env in zip(containers, envs, strict=True):
+            hosts = {c.labels[LABEL_HOST]: c for c in
+                     client.containers.list(filters={"label": [f"{LABEL_JOB}=aws-inside", LABEL_HOST]})}
+            sidecars = {c.labels[LABEL_SIDECAR]: c for c in
+                        client.containers.list(filters={"label": [f"{LABEL_JOB}=aws-inside", LABEL_SIDECAR]})}
+            assert sorted(hosts) == sorted(sidecars) == list(HOSTS)
+            for container in [*hosts.values(), *sidecars.values()]:
                 assert secret_key not in json.dumps(container.attrs), f"{container.name} holds the secret key"
+            for host, container in hosts.items():
+                env = dict(v.split("=", 1) for v in container.attrs["Config"]["Env"])
                 assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & env.keys()
-                assert env["AWS_ENDPOINT_URL"] == endpoint_moto
-            url = envs[0]["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
-            token = envs[0]["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
-            assert url.startswith(f"http://{credentials.ENDPOINT_ADDRESS}:")
-            assert get(url, {})[0] == 401
-            assert get(url, {"Authorization": "not-the-token"})[0] == 403
-            status, served = get(url, {"Authorization": token})
+                assert env["AWS_ENDPOINT_URL"] == container_moto
+                assert env[credentials.FULL_URI_ENV] == "http://127.0.0.1:51679/credentials"
+                # One interface, and the host's own name resolves to its address on the job's network (the
+                # sidecar's): credentials change nothing about how hosts find each other.
+                network = inside(container, NETWORK)
+                addresses = [n["IPAddress"] for n in sidecars[host].attrs["NetworkSettings"]["Networks"].values()]
+                assert network == {"interfaces": ["eth0", "lo"], "hostname": host, "own_address": addresses[0]}
+                changed = [c["Path"] for c in container.diff() or []]
+                code, found = container.exec_run(["grep", "-rlsF", secret_key, "/opt/ml", *changed])
+                assert code == 1 and not found, f"{host} can read the secret key in {found.decode()}"
+            algo1 = hosts["algo-1"]
+            token = dict(v.split("=", 1) for v in algo1.attrs["Config"]["Env"])[credentials.TOKEN_ENV]
+            url = credentials.ENDPOINT_URL
+            assert inside(algo1, FETCH, url)[0] == 401
+            assert inside(algo1, FETCH, url, "not-the-token")[0] == 403
+            time.sleep(quick_renewal + 1)  # longer than an unrenewed lease lasts: it was renewed meanwhile
+            status, served = inside(algo1, FETCH, url, token)
             assert (status, served["AccessKeyId"], served["SecretAccessKey"]) == (200, "AKIALAUNCHERTEST", secret_key)
             assert served["Token"] is None  # long-term keys have no session token
             expires_in = datetime.datetime.fromisoformat(served["Expiration"]) - datetime.datetime.now(datetime.UTC)
@@ -142,41 +159,95 @@ def test_a_job_calls_s3_itself_with_credentials_served_only_by_the_endpoint(
         record = running.result(timeout=120)
 
     assert record.status == "Completed", record.failure_reason
-    s3 = admin(endpoint_moto)
+    assert record.notices == ()
+    s3 = admin(container_moto)
     read = {h: s3.get_object(Bucket=bucket, Key=f"inside/{h}-read.txt")["Body"].read() for h in HOSTS}
     assert read == {"algo-1": b"written by algo-2", "algo-2": b"written by algo-1"}
     for host in HOSTS:
         report = json.loads((tmp_path / "out" / f"{host}.json").read_text())
         assert (report["method"], report["access_key_id"]) == ("container-role", "AKIALAUNCHERTEST")
         assert "AWS_SECRET_ACCESS_KEY" not in report["env"]
-    with pytest.raises(ConnectionRefusedError), socket.create_connection(
-            (credentials.ENDPOINT_ADDRESS, int(url.rsplit(":", 1)[1].split("/")[0])), timeout=5):
-        pass  # the endpoint lived as long as the job, no longer
+    # The endpoint lived as long as the job: its sidecars went with it.
+    assert not client.containers.list(all=True, filters={"label": f"{LABEL_JOB}=aws-inside"})
     leaked = [str(p) for p in workspace.rglob("*") if p.is_file() and secret_key.encode() in p.read_bytes()]
     assert not leaked, f"the secret key was written to {leaked}"
 
 
-def test_without_launcher_credentials_the_job_fails_saying_so_in_its_log(
-    tmp_path: Path, jobs_dir: Path, endpoint_moto: str, bucket: str
+def test_concurrent_jobs_each_get_credentials_of_their_own(
+    tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str, staging: Staging
 ) -> None:
-    job = aws_job(tmp_path, bucket, job_name="no-credentials", instance_count=1)
-    record = run_local(job, jobs_dir, endpoint_url=endpoint_moto)
+    """With either staging: sidecars get their leases through the engine's API, whatever holds /opt/ml."""
+    jobs = [aws_job(tmp_path / name, bucket, job_name=name, instance_count=1) for name in ("first", "second")]
+    with ThreadPoolExecutor(2) as pool:
+        records = list(pool.map(lambda job: run_local(job, jobs_dir, endpoint_url=container_moto, staging=staging),
+                                jobs))
+    assert [r.status for r in records] == ["Completed", "Completed"], [r.failure_reason for r in records]
+    reports = [json.loads((tmp_path / name / "out" / "algo-1.json").read_text()) for name in ("first", "second")]
+    assert [r["method"] for r in reports] == ["container-role", "container-role"]
+    assert reports[0]["token_sha256"] != reports[1]["token_sha256"]
+
+
+def test_without_launcher_credentials_a_boto3_client_is_created_as_under_docker_run(tmp_path: Path) -> None:
+    job_file = tmp_path / "seed.yaml"
+    job_file.write_text(f"job_name: seed\nimage_uri: {SKLEARN_IMAGE}\ncommand: [python3]\n"
+                        f"code: {SCRIPTS / 'seed.py'}\n")
+    result = byoc("run", str(job_file), env={"BYOC_JOBS_DIR": str(tmp_path / "jobs")})
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    notices = [i for i, line in enumerate(lines) if NO_CREDENTIALS in line]
+    created = [i for i, line in enumerate(lines) if "created an S3 client" in line]
+    assert len(notices) == 1 and len(created) == 1 and notices[0] < created[0], result.stderr
+    assert "AWS_PROFILE" in lines[notices[0]] and "aws configure" in lines[notices[0]]
+    assert "AWS variables: ['AWS_DEFAULT_REGION', 'AWS_REGION']" in result.stderr
+
+
+def test_without_launcher_credentials_an_aws_call_raises_no_credentials_error(tmp_path: Path, jobs_dir: Path) -> None:
+    record = run_local(seed_job("--call", job_name="seed-call"), jobs_dir)
     assert record.status == "Failed"
-    assert record.failure_reason is not None
-    assert "the byoc launcher has no AWS credentials to give this job" in record.failure_reason
-    log = (jobs_dir / "no-credentials/hosts/algo-1/log.txt").read_text()
-    assert "CredentialRetrievalError: Error when retrieving credentials from container-role" in log
-    assert "the byoc launcher has no AWS credentials to give this job" in log
+    assert record.failure_reason == ("AlgorithmError: InternalError: NoCredentialsError: Unable to locate credentials "
+                                     "(traceback in the job's log), exit code: 1 (host algo-1)")
+    assert len(record.notices) == 1 and record.notices[0].startswith(NO_CREDENTIALS)
+    log = (job_folder(record) / "hosts/algo-1/log.txt").read_text()
+    assert "created an S3 client" in log and "listed the buckets" not in log
+    assert "botocore.exceptions.NoCredentialsError: Unable to locate credentials" in log
 
 
-def test_without_the_address_on_the_host_a_local_job_runs_with_one_notice(
+def test_credentials_the_launcher_cannot_get_leave_the_job_without_them_saying_why(
     tmp_path: Path, jobs_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(credentials, "ENDPOINT_ADDRESS", "192.0.2.1")  # TEST-NET-1: never an address here
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     record = run_local(behave_job(tmp_path, "--write", "out"), jobs_dir)
     assert record.status == "Completed", record.failure_reason
     env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
     assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
-    lines = record.notices
-    assert len(lines) == 1 and lines[0].startswith("AWS credentials endpoint off: cannot listen on 192.0.2.1")
-    assert "`make engine` as root" in lines[0]
+    assert len(record.notices) == 1
+    assert record.notices[0].startswith(f"{NO_CREDENTIALS}: the launcher could not get its AWS credentials (The "
+                                        "config profile (no-such-profile) could not be found)")
+
+
+def test_without_the_sidecar_image_the_job_runs_without_credentials_saying_why(
+    tmp_path: Path, jobs_dir: Path, secret_key: str
+) -> None:
+    record = run_local(behave_job(tmp_path, "--write", "out"), jobs_dir, credentials_image="byoc/no-such-image:latest")
+    assert record.status == "Completed", record.failure_reason
+    env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
+    assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
+    assert len(record.notices) == 1
+    assert record.notices[0].startswith(f"{NO_CREDENTIALS}: the image 'byoc/no-such-image:latest' is not in this "
+                                        "engine (`make build` builds the kit's images)")
+
+
+def test_a_job_with_network_isolation_gets_no_credentials(tmp_path: Path, jobs_dir: Path, secret_key: str) -> None:
+    job = behave_job(tmp_path, "--write", "out", network_config=NetworkConfig(enable_network_isolation=True))
+    record = run_local(job, jobs_dir)
+    assert record.status == "Completed", record.failure_reason
+    env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
+    assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
+    assert record.notices == (credentials.ISOLATED,)
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The moto server is this machine's: never through a proxy."""
+    monkeypatch.setenv("NO_PROXY", "*")
+    yield

@@ -142,7 +142,7 @@ def test_the_proof_is_kept_so_only_the_first_job_on_an_engine_pays_for_it(tmp_pa
         selector = {"type": "container", "event": "create", "label": f"{LABEL_JOB}={status.job_name}"}
         events = client.events(since=since, until=datetime.now(UTC), decode=True, filters=selector)
         creates[name] = sum(1 for _ in events)
-        assert not status.notices, "the local engine sees the jobs folder: bind mounts, nothing to say"
+        assert not staging_notices(status), "the local engine sees the jobs folder: bind mounts, nothing to say"
     assert creates == {"first": 3, "second": 2}, "the probe's container, then none: the proof was kept"
     assert len(list((jobs_dir / CACHE_FOLDER).iterdir())) == 1
 
@@ -170,13 +170,18 @@ def run_on_both(job: JobDefinition, tmp_path: Path, engine: RemoteEngine, monkey
         if where == "remote":
             on(engine, monkeypatch)
         statuses[where] = run_local(_relocated(job, tmp_path / where), tmp_path / where / "jobs", **options)
-    assert not statuses["local"].notices
+    assert not staging_notices(statuses["local"])
     assert statuses["remote"].notices[0].startswith(
         "each host's /opt/ml is a Docker volume, filled and emptied through the engine's API (slower than a bind "
         f"mount): the Docker engine '{engine.client.info()['Name']}' at DOCKER_HOST={engine.url} does not run on "
         "this machine's kernel")
     assert_nothing_left(engine, statuses["remote"])
     return statuses
+
+
+def staging_notices(status: JobStatus) -> list[str]:
+    """The job's notices but the one every job without launcher credentials gets (test_aws_inside.py)."""
+    return [n for n in status.notices if not n.startswith("this job gets no AWS credentials")]
 
 
 def _relocated(job: JobDefinition, root: Path) -> JobDefinition:

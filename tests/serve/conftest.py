@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import docker
@@ -20,6 +21,7 @@ import pytest
 from botocore.config import Config
 
 from launcher.local.cluster import LABEL_JOB
+from launcher.local.gateway import LABEL_GATEWAY
 
 REPO = Path(__file__).resolve().parents[2]
 SERVE = [sys.executable, "-m", "launcher.cli", "serve"]  # `byoc serve`, as --detach runs it
@@ -30,10 +32,11 @@ LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 
 @dataclass
 class Server:
-    """A running `byoc serve`: its URL, state and jobs folders, and its keys."""
+    """A running `byoc serve`: its URL (and the one its jobs use for its S3), state and jobs folders, its keys."""
 
     process: subprocess.Popen[bytes]
     url: str
+    jobs_s3_url: str
     state: Path
     jobs: Path
     log: Path
@@ -76,16 +79,31 @@ def start_server(root: Path, *args: str, extra_env: dict[str, str] | None = None
             raise AssertionError(f"byoc serve exited with {process.returncode}:\n{log.read_text()}")
         assert time.monotonic() < deadline, f"byoc serve did not start:\n{log.read_text()}"
         time.sleep(0.05)
-    url = json.loads((state / "server.json").read_text())["url"]
+    started = json.loads((state / "server.json").read_text())
     keys = json.loads((state / "credentials.json").read_text())
-    return Server(process, url, state, jobs, log, keys["AccessKeyId"], keys["SecretAccessKey"])
+    return Server(process, started["url"], started["jobs_s3_url"], state, jobs, log, keys["AccessKeyId"],
+                  keys["SecretAccessKey"])
+
+
+def gateway_networks(address: str) -> list[str]:
+    """The engine's networks made for `byoc serve` whose gateway is `address` (launcher/local/gateway.py)."""
+    found = []
+    for network in docker.from_env().networks.list(filters={"label": f"{LABEL_GATEWAY}=serve"}):
+        network.reload()
+        if any(str(c.get("Gateway", "")).split("/")[0] == address for c in network.attrs["IPAM"]["Config"] or []):
+            found.append(network.name)
+    return found
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     running = start_server(tmp_path_factory.mktemp("serve"))
+    inside = urlsplit(running.jobs_s3_url).hostname
+    assert inside is not None and inside != "127.0.0.1", f"job containers cannot reach byoc serve:\n{running.log}"
+    assert gateway_networks(inside), f"no network of byoc serve has the gateway {inside}"
     yield running
     running.stop()
+    assert not gateway_networks(inside), "byoc serve left its gateway network behind"
     left = remove_jobs(running.jobs)
     assert not left, f"jobs of byoc serve left containers or networks behind: {left}"
 

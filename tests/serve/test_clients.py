@@ -32,7 +32,7 @@ def client_env(server: Server, tmp_path: Path) -> dict[str, str]:
     empty.write_text("")
     env.update(HOME=str(tmp_path), AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty),
                AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(GUARD), BYOC_GUARD_LOG=str(tmp_path / "left.log"),
-               SAGEMAKER_SUPPRESS_V2_WARNING="1", NO_PROXY="127.0.0.1,localhost,169.254.170.2")
+               SAGEMAKER_SUPPRESS_V2_WARNING="1", NO_PROXY="127.0.0.1,localhost")
     return env
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -51,15 +50,9 @@ def test_detach_writes_a_pid_file_and_stop_ends_the_server(tmp_path: Path) -> No
 
 
 @pytest.fixture
-def other_s3() -> Iterator[str]:
-    """An S3 of the user's own, reachable from the host and from job containers (moto on 169.254.170.2)."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="169.254.170.2", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def other_s3(container_moto: str) -> str:
+    """An S3 of the user's own, reachable from the host and from job containers (tests/engines.py)."""
+    return container_moto
 
 
 def test_s3_passed_through_to_the_users_endpoint_with_the_users_keys(tmp_path: Path, other_s3: str) -> None:

@@ -110,8 +110,8 @@ def test_jobs_never_get_the_servers_keys_except_through_the_credentials_endpoint
     done = wait_status(sagemaker, name, {"Completed", "Failed", "Stopped"})
     assert done["ProcessingJobStatus"] == "Completed", done.get("FailureReason")
     printed = (server.jobs / name / "hosts" / "algo-1" / "log.txt").read_text()
-    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://169.254.170.2:" in printed
-    assert "AWS_ENDPOINT_URL=http://169.254.170.2:" in printed
+    assert "AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:51679/credentials" in printed  # its sidecar's
+    assert f"AWS_ENDPOINT_URL={server.jobs_s3_url}\n" in printed
     assert "AWS_ACCESS_KEY_ID" not in printed and "AWS_SECRET_ACCESS_KEY" not in printed
     for file in (server.jobs / name).rglob("*"):
         if file.is_file():

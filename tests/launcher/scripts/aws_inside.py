@@ -4,12 +4,14 @@
 
 Nothing is passed to boto3: the endpoint comes from AWS_ENDPOINT_URL, the region from AWS_REGION, the
 credentials from whatever the environment offers (the launcher's container credentials endpoint). Each
-host puts PREFIX<host>.txt and writes a report to output `out`. With --wait it then waits for `release`
+host puts PREFIX<host>.txt and writes a report to output `out` (how it got its credentials, the AWS_*
+variables it was given, and a digest of its endpoint token, to tell jobs apart). With --wait it then waits for `release`
 in its copy of channel `control` (the test inspects the running containers meanwhile), reads back the
 next host's object, and puts what it read to PREFIX<host>-read.txt.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import time
@@ -32,8 +34,10 @@ def main(argv: Sequence[str]) -> None:
     s3 = session.client("s3")
     s3.put_object(Bucket=args.bucket, Key=f"{args.prefix}{host}.txt", Body=f"written by {host}".encode())
     credentials = session.get_credentials()
+    token = os.environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN", "")
     report = {"host": host, "method": credentials.method, "access_key_id": credentials.access_key,
-              "env": sorted(k for k in os.environ if k.startswith("AWS_"))}
+              "env": sorted(k for k in os.environ if k.startswith("AWS_")),
+              "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
     (ctx.output_dir("out") / f"{host}.json").write_text(json.dumps(report))
     print(f"{host} put its object with {credentials.method} credentials", flush=True)
     if not args.wait:

@@ -9,7 +9,7 @@ import socket
 from typing import Any
 
 _LOG = os.environ.get("BYOC_GUARD_LOG")
-_LOCAL = {"localhost", "169.254.170.2"}
+_LOCAL = {"localhost"}
 
 
 def _local(host: object) -> bool:
