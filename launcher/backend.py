@@ -60,6 +60,20 @@ class OutputStatus:
     destination: str
     uploaded: int | None = None
     total: int | None = None
+    uploaded_bytes: int | None = None
+    total_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputStatus:
+    """One input's staging as it goes: `staged` of `total` objects and `staged_bytes` of `total_bytes` are in
+    place (a backend that stages nothing itself, as SageMaker, reports no InputStatus)."""
+
+    name: str
+    staged: int = 0
+    total: int = 0
+    staged_bytes: int = 0
+    total_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ class JobStatus:
     end_time: datetime | None = None
     hosts: tuple[HostStatus, ...] = ()
     outputs: tuple[OutputStatus, ...] = ()
+    inputs: tuple[InputStatus, ...] = ()
     cause_exit_code: int | None = None
     hints: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()

@@ -36,6 +36,7 @@ from launcher.local.options import LocalOptions, Staging
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
 from launcher.local.placement import host_files
+from launcher.local.progress import Meter, Meters
 from launcher.local.staging import InputPlans
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
@@ -105,7 +106,7 @@ class JobRun:
             if self.options.sample_objects is not None:
                 keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
                               "objects of its share of each input")
-            plans = files.stage(on_host_done=lambda h: keeper.phase(h, "staging", 1))
+            plans = files.stage(lambda h: keeper.phase(h, "staging", 1), input_meters(keeper))
             feeder = files.feeder(plans)
         self._check_stop()
         with keeper.timed("credentials"):  # only what staging did not overlap
@@ -240,6 +241,20 @@ class JobRun:
             if file.is_file():
                 found[host] = file.read_bytes().decode("utf-8", errors="replace")
         return found
+
+
+def input_meters(keeper: RecordKeeper) -> Meters:
+    """One Meter per input, reporting to the record (so to `byoc run`'s progress bars)."""
+    made: dict[str, Meter] = {}
+    lock = threading.Lock()
+
+    def meter(name: str) -> Meter:
+        with lock:
+            if name not in made:
+                made[name] = Meter(lambda *counts: keeper.staged(name, *counts))
+            return made[name]
+
+    return meter
 
 
 def _host_spec(host: str, files: HostFiles, environment: dict[str, str]) -> HostSpec:
