@@ -136,10 +136,13 @@ class Backend(Protocol):
 
     `interrupt_stops_job`: whether a client interrupted while following a job (Ctrl-C) should stop it
     (a local job, whose machine is the user's) or leave it running (a job on SageMaker, as the SDK does).
+    `reports_transfers`: whether `describe` counts inputs staged and outputs uploaded as they go (worth
+    polling for progress bars).
     """
 
     name: str
     interrupt_stops_job: bool
+    reports_transfers: bool
 
     def request_for(self, definition: JobDefinition) -> dict[str, Any]:
         """The CreateProcessingJob request `submit` would run or send for `definition`; nothing is created."""

@@ -63,7 +63,7 @@ class JobRun:
         self.s3 = LazyS3Client(options.endpoint_url, options.region)
         self.files: HostFiles | None = None  # chosen once the engine answers
         self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds,
-                                           refresh=self._refresh_outputs)
+                                           refresh=self._refresh_outputs, on_progress=keeper.uploaded)
 
     def run(self) -> None:
         """Run the job to its end and record it; never leaves the record InProgress."""
