@@ -12,7 +12,10 @@ swept by `cluster.sweep`:
 
 In, before the containers start: one tar stream per host (archive.py) holding the config files, the
 output folders and every object of the host's File-mode shards, read from S3 or local files as it is
-sent, so nothing is copied to this machine's disk first. Pipe inputs: volume_feeder.py.
+sent, so nothing is copied to this machine's disk first. Each host's volume gets its own copy, and
+each copy is read from its source: an engine elsewhere has its own disk, where nothing of this
+machine's can be shared (with bind mounts, layers.py stages an input once for every host).
+Pipe inputs: volume_feeder.py.
 Out: while the job runs, each Continuous output is read back every poll into hosts/<host>/ml/ (only
 files whose size or mtime changed are written; the whole folder crosses the engine's API each time);
 once the hosts have exited, every output folder and the exit message replace their copies there.
