@@ -112,14 +112,10 @@ def upload_outputs(
         name = output.output_name
         assert name is not None, "a normalized output has a name"
         meter = Meter(functools.partial(report, name))
+        left = [file for file, digest in files if (name, file.relative, digest) not in sent]
+        meter.objects = len(files) - len(left)  # sent while the job ran
+        meter.bytes = sum(f.path.stat().st_size for f, _ in files) - sum(f.path.stat().st_size for f in left)
         meter.expect(len(files), sum(f.path.stat().st_size for f, _ in files))
-        left = []
-        for file, digest in files:
-            if (name, file.relative, digest) in sent:
-                meter.moved(file.path.stat().st_size)
-                meter.finished()
-            else:
-                left.append(file)
         pending.append((destination, left, meter))
     for destination, left, meter in pending:
         for file in left:

@@ -27,7 +27,7 @@ def channel(folder: Path, items: list[SourceObject]) -> PipeChannel:
     return PipeChannel("algo-1", "data", folder, f"file://{folder}/", tuple(items), gzip=False)
 
 
-def reader(pipe: PipeChannel, chunk: int = 1000):  # type: ignore[no-untyped-def]
+def reader(pipe: PipeChannel, chunk: int = 1000):
     s3 = LazyS3Client(None, "us-east-1")
     return lambda obj: object_chunks(pipe, obj, s3, chunk)
 
