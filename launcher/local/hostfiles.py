@@ -67,6 +67,11 @@ class Feeder(Protocol):
 class HostFiles(Protocol):
     mode: Staging
 
+    @property
+    def sees_opens(self) -> bool:
+        """Whether a container's open of an input file reaches an inotify watch on hosts/<host>/ml/ (opens.py)."""
+        ...
+
     def mount(self, host: str) -> tuple[str, bool]:
         """What the host's container mounts at /opt/ml: (a folder here or a volume's name, is it a volume)."""
         ...
@@ -98,6 +103,10 @@ class BindFiles:
 
     def __init__(self, files: JobFiles) -> None:
         self.files = files
+
+    @property
+    def sees_opens(self) -> bool:
+        return True
 
     def mount(self, host: str) -> tuple[str, bool]:
         return str(self.files.workspace.host_ml(host)), False

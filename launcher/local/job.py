@@ -119,7 +119,7 @@ class JobRun:
             sidecar=credentials.sidecar() if credentials is not None else None)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
-        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.mode is Staging.BIND else {})
+        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})
         cluster = Cluster(client, spec)
         renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
         try:

@@ -97,6 +97,11 @@ class LayeredFiles(BindFiles):
         self.layered = False  # decided once the inputs are listed
         self._made: list[str] = []
 
+    @property
+    def sees_opens(self) -> bool:
+        """Not through an overlay: the inputs are in the lower layers, whose opens reach no watch."""
+        return not self.layered
+
     def mount(self, host: str) -> tuple[str, bool]:
         return (self.volumes[host], True) if self.layered else super().mount(host)
 

@@ -72,6 +72,10 @@ class VolumeFiles:
         self._stagers: dict[str, str] = {}
         self._lock = threading.Lock()
 
+    @property
+    def sees_opens(self) -> bool:
+        return False
+
     def mount(self, host: str) -> tuple[str, bool]:
         return self.volumes[host], True
 

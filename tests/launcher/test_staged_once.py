@@ -51,6 +51,7 @@ def test_a_local_input_is_linked_not_copied_and_one_hosts_changes_reach_no_one(t
         (data / name).write_text(text)
     status = run_local(tamper_job(tmp_path, str(data), 3), jobs_dir)
     assert status.status == "Completed", status.failure_reason
+    assert not status.hints and not status.warnings, (status.hints, status.warnings)  # no "input never opened"
     assert_private_views(tmp_path, 3)
     assert {p.name: p.read_text() for p in data.iterdir()} == ORIGINAL  # the user's files untouched
     folder = job_folder(status)
