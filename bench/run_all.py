@@ -9,6 +9,7 @@ Machines are noisy: each ratio compares two things timed side by side, never a s
 from __future__ import annotations
 
 from bench import (
+    big_inputs,
     cli_startup,
     credentials,
     local_backend,
@@ -18,6 +19,7 @@ from bench import (
     scaling,
     serve_describe,
     serve_vs_run,
+    staged_once,
     staging,
 )
 from bench.timing import Result, print_table
@@ -26,7 +28,7 @@ from bench.timing import Result, print_table
 def main() -> None:
     results: list[Result] = []
     for bench in (local_backend, credentials, scaling, staging, pipe_reader, pca_pipe_vs_file, pca_job, cli_startup,
-                  serve_describe, serve_vs_run):
+                  serve_describe, serve_vs_run, staged_once, big_inputs):
         print(f"--- {bench.__name__}", flush=True)
         results.extend(bench.main())
     print_table(results, "byoc benches (ratio = ours / baseline, medians of interleaved rounds in this run)")

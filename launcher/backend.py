@@ -60,6 +60,20 @@ class OutputStatus:
     destination: str
     uploaded: int | None = None
     total: int | None = None
+    uploaded_bytes: int | None = None
+    total_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputStatus:
+    """One input's staging as it goes: `staged` of `total` objects and `staged_bytes` of `total_bytes` are in
+    place (a backend that stages nothing itself, as SageMaker, reports no InputStatus)."""
+
+    name: str
+    staged: int = 0
+    total: int = 0
+    staged_bytes: int = 0
+    total_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +101,7 @@ class JobStatus:
     end_time: datetime | None = None
     hosts: tuple[HostStatus, ...] = ()
     outputs: tuple[OutputStatus, ...] = ()
+    inputs: tuple[InputStatus, ...] = ()
     cause_exit_code: int | None = None
     hints: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
@@ -121,10 +136,13 @@ class Backend(Protocol):
 
     `interrupt_stops_job`: whether a client interrupted while following a job (Ctrl-C) should stop it
     (a local job, whose machine is the user's) or leave it running (a job on SageMaker, as the SDK does).
+    `reports_transfers`: whether `describe` counts inputs staged and outputs uploaded as they go (worth
+    polling for progress bars).
     """
 
     name: str
     interrupt_stops_job: bool
+    reports_transfers: bool
 
     def request_for(self, definition: JobDefinition) -> dict[str, Any]:
         """The CreateProcessingJob request `submit` would run or send for `definition`; nothing is created."""

@@ -1,4 +1,5 @@
-"""Follow a submitted job to its end: its hosts' lines (and the backend's notices) on stderr, then its status.
+"""Follow a submitted job to its end: its hosts' lines (and the backend's notices) and its transfers' progress on
+stderr, then its status.
 
 The job runs on its own (its backend supervises it), so following can end without ending the job. When
 `byoc` is interrupted while following (Ctrl-C, SIGTERM, SIGHUP), a backend whose jobs run on this
@@ -16,15 +17,17 @@ from rich.text import Text
 
 from launcher.backend import NOTICE_HOST, Backend, JobStatus, StopCause
 from launcher.cli.interrupts import Interrupted
+from launcher.cli.progress import watching
 from launcher.cli.render import event_line
 
 
 def follow(backend: Backend, job_name: str, err: Console, *, echo_logs: bool) -> JobStatus:
     """The job's final status; raises Interrupted once the job has been stopped (or left running)."""
     try:
-        for event in backend.logs(job_name, follow=True):
-            if echo_logs or event.host == NOTICE_HOST:
-                err.print(event_line(event), soft_wrap=True)
+        with watching(backend, job_name, err):  # inputs staged and outputs uploaded, as they go
+            for event in backend.logs(job_name, follow=True):
+                if echo_logs or event.host == NOTICE_HOST:
+                    err.print(event_line(event), soft_wrap=True)
         return backend.wait(job_name)
     except KeyboardInterrupt:
         interrupted = Interrupted(signal.SIGINT)

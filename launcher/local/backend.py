@@ -43,6 +43,7 @@ WAIT_POLL_SECONDS = 0.02
 class LocalBackend:
     name = "local"
     interrupt_stops_job = True
+    reports_transfers = True
 
     def __init__(self, options: LocalOptions) -> None:
         self.options = options

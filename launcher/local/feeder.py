@@ -57,6 +57,7 @@ from types import TracebackType
 
 from launcher.definition import ProcessingInput
 from launcher.errors import BackendError
+from launcher.local.read_ahead import QUEUED_CHUNKS, read_ahead
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 from launcher.storage.errors import StorageError
@@ -72,6 +73,8 @@ OPEN_RETRY_SECONDS = 0.01
 WRITE_POLL_SECONDS = 0.1
 DEFAULT_STOP_TIMEOUT = 5.0
 FAILURE_REASON_BYTES = 1024
+READ_AHEAD_OBJECTS = 4  # objects of a channel fetched at once
+READ_AHEAD_BUDGET = 128 << 20  # bytes all channels may hold read ahead: fewer objects ahead with many channels
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -257,19 +260,20 @@ class PipeFeeder:
                 raise _Stopping
 
     def _write_epoch(self, fd: int, channel: PipeChannel) -> None:
-        """Every object into the FIFO; returns early, quietly, when the reader closes its end."""
+        """Every object into the FIFO, the next ones read ahead meanwhile (read_ahead.py); returns early,
+        quietly, when the reader closes its end."""
+        depth = max(1, min(READ_AHEAD_OBJECTS, READ_AHEAD_BUDGET // (len(self.channels) * QUEUED_CHUNKS
+                                                                     * self.chunk_size)))
+        chunks = read_ahead(channel.objects, lambda obj: object_chunks(channel, obj, self.s3, self.chunk_size),
+                            depth, self._stopping)
         try:
-            for obj in channel.objects:
-                with contextlib.closing(self._object_chunks(channel, obj)) as chunks:
-                    for chunk in chunks:
-                        self._write_all(fd, chunk)
+            with contextlib.closing(chunks):
+                for chunk in chunks:
+                    self._write_all(fd, chunk)
         except BrokenPipeError:
             return
-
-    def _object_chunks(self, channel: PipeChannel, obj: SourceObject) -> Generator[bytes, None, None]:
         if self._stopping.is_set():
             raise _Stopping
-        yield from object_chunks(channel, obj, self.s3, self.chunk_size)
 
     def _write_all(self, fd: int, data: bytes) -> None:
         view = memoryview(data)

@@ -25,6 +25,7 @@ from launcher.definition import JobDefinition
 from launcher.local.feeder import FeedError, PipeFeeder, pipe_channels
 from launcher.local.hostconfig import write_host_files
 from launcher.local.options import Staging
+from launcher.local.progress import Meters
 from launcher.local.staging import InputPlans, stage_file_inputs
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
@@ -66,12 +67,18 @@ class Feeder(Protocol):
 class HostFiles(Protocol):
     mode: Staging
 
+    @property
+    def sees_opens(self) -> bool:
+        """Whether a container's open of an input file reaches an inotify watch on hosts/<host>/ml/ (opens.py)."""
+        ...
+
     def mount(self, host: str) -> tuple[str, bool]:
         """What the host's container mounts at /opt/ml: (a folder here or a volume's name, is it a volume)."""
         ...
 
-    def stage(self, on_host_done: Callable[[str], None]) -> InputPlans:
-        """Config files, output folders and File-mode inputs in place for every host; the inputs' plans."""
+    def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
+        """Config files, output folders and File-mode inputs in place for every host, each input's progress
+        counted on its Meter; the inputs' plans."""
         ...
 
     def feeder(self, plans: InputPlans) -> Feeder: ...
@@ -97,13 +104,17 @@ class BindFiles:
     def __init__(self, files: JobFiles) -> None:
         self.files = files
 
+    @property
+    def sees_opens(self) -> bool:
+        return True
+
     def mount(self, host: str) -> tuple[str, bool]:
         return str(self.files.workspace.host_ml(host)), False
 
-    def stage(self, on_host_done: Callable[[str], None]) -> InputPlans:
+    def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
         f = self.files
         write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)
-        return stage_file_inputs(f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, f.sample)
+        return stage_file_inputs(f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, f.sample, meters)
 
     def feeder(self, plans: InputPlans) -> Feeder:
         f = self.files

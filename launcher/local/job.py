@@ -36,6 +36,7 @@ from launcher.local.options import LocalOptions, Staging
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
 from launcher.local.placement import host_files
+from launcher.local.progress import Meter, Meters
 from launcher.local.staging import InputPlans
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
@@ -62,7 +63,7 @@ class JobRun:
         self.s3 = LazyS3Client(options.endpoint_url, options.region)
         self.files: HostFiles | None = None  # chosen once the engine answers
         self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds,
-                                           refresh=self._refresh_outputs)
+                                           refresh=self._refresh_outputs, on_progress=keeper.uploaded)
 
     def run(self) -> None:
         """Run the job to its end and record it; never leaves the record InProgress."""
@@ -105,7 +106,7 @@ class JobRun:
             if self.options.sample_objects is not None:
                 keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
                               "objects of its share of each input")
-            plans = files.stage(on_host_done=lambda h: keeper.phase(h, "staging", 1))
+            plans = files.stage(lambda h: keeper.phase(h, "staging", 1), input_meters(keeper))
             feeder = files.feeder(plans)
         self._check_stop()
         with keeper.timed("credentials"):  # only what staging did not overlap
@@ -118,7 +119,7 @@ class JobRun:
             sidecar=credentials.sidecar() if credentials is not None else None)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
-        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.mode is Staging.BIND else {})
+        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})
         cluster = Cluster(client, spec)
         renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
         try:
@@ -240,6 +241,20 @@ class JobRun:
             if file.is_file():
                 found[host] = file.read_bytes().decode("utf-8", errors="replace")
         return found
+
+
+def input_meters(keeper: RecordKeeper) -> Meters:
+    """One Meter per input, reporting to the record (so to `byoc run`'s progress bars)."""
+    made: dict[str, Meter] = {}
+    lock = threading.Lock()
+
+    def meter(name: str) -> Meter:
+        with lock:
+            if name not in made:
+                made[name] = Meter(lambda *counts: keeper.staged(name, *counts))
+            return made[name]
+
+    return meter
 
 
 def _host_spec(host: str, files: HostFiles, environment: dict[str, str]) -> HostSpec:

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from launcher.local import record as records
 from launcher.local.outcome import Outcome
-from launcher.local.record import JobRecord
+from launcher.local.record import InputRecord, JobRecord
 from launcher.local.workspace import JobWorkspace
 
 UPLOAD_SAVE_SECONDS = 0.5  # a progress save at most this often: thousands of small objects, not thousands of saves
@@ -75,13 +75,31 @@ class RecordKeeper:
         self.phase(host, "running", 1)
         self.update(lambda r: r.with_host(replace(r.host(host), exit_code=code)))
 
-    def uploaded(self, output: str, done: int, total: int) -> None:
-        """Objects of `output` at its destination so far; saved every so often and at the last one."""
+    def uploaded(self, output: str, done: int, total: int, done_bytes: int | None = None,
+                 total_bytes: int | None = None) -> None:
+        """Objects (and bytes) of `output` at its destination so far; saved every so often and at the last one."""
+        due = self._progress_due(done == total and done_bytes == total_bytes)
+        self.update(lambda r: r.with_output(replace(r.output(output), uploaded=done, total=total,
+                                                    uploaded_bytes=done_bytes, total_bytes=total_bytes)), save=due)
+
+    def staged(self, name: str, done: int, total: int, done_bytes: int, total_bytes: int) -> None:
+        """Objects and bytes of input `name` in place so far; saved as `uploaded` is."""
+        entry = InputRecord(name, done, total, done_bytes, total_bytes)
+        due = self._progress_due(done == total and done_bytes == total_bytes)
+
+        def change(r: JobRecord) -> JobRecord:
+            if any(i.name == name for i in r.inputs):
+                return replace(r, inputs=tuple(entry if i.name == name else i for i in r.inputs))
+            return replace(r, inputs=(*r.inputs, entry))
+
+        self.update(change, save=due)
+
+    def _progress_due(self, complete: bool) -> bool:
         now = time.monotonic()
-        due = done == total or now - self._last_progress_save >= UPLOAD_SAVE_SECONDS
+        due = complete or now - self._last_progress_save >= UPLOAD_SAVE_SECONDS
         if due:
             self._last_progress_save = now
-        self.update(lambda r: r.with_output(replace(r.output(output), uploaded=done, total=total)), save=due)
+        return due
 
     def finish(self, outcome: Outcome) -> JobRecord:
         self.update(lambda r: replace(r, status=outcome.status, failure_reason=outcome.failure_reason,

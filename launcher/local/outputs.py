@@ -10,12 +10,13 @@ can: keys `x` and `x/y` coexist there, as on SageMaker).
 EndOfJob outputs go out only after every host has exited 0. Continuous outputs go out while the job
 runs (a file is sent once its size and mtime have held still for one poll), and whatever is new
 is sent at the end of a successful job. On failure or stop nothing more is sent: the files stay in
-the job folder. `on_progress` hears, per output, how many of its objects have reached the
-destination, so a cut-off upload is reported as exactly that.
+the job folder. `on_progress` hears, per output, how many of its objects and bytes have reached the
+destination, so a cut-off upload is reported as exactly that, and `byoc run` draws it as it goes.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
@@ -24,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from launcher.definition import ProcessingOutput
 from launcher.errors import LauncherError, UsageError
+from launcher.local.progress import Meter
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 from launcher.storage.locations import LocalLocation, Location, parse_location
@@ -31,8 +33,8 @@ from launcher.storage.transfer import upload_one
 
 CHUNK = 1 << 20
 
-ProgressReport = Callable[[str, int, int], None]
-"""Called with (output name, objects at the destination, objects in all)."""
+ProgressReport = Callable[[str, int, int, int, int], None]
+"""Called with (output name, objects at the destination, objects in all, bytes there, bytes in all)."""
 
 
 class OutputConflictError(UsageError):
@@ -104,17 +106,21 @@ def upload_outputs(
                                 local_destination=isinstance(destination, LocalLocation))
         planned.append((output, destination, files))
     sent = skip or set()
-    report = on_progress or (lambda name, done, total: None)
+    report = on_progress or (lambda *_: None)
     pending = []
     for output, destination, files in planned:
-        assert output.output_name is not None, "a normalized output has a name"
-        left = [(f.path, f.relative) for f, d in files if (output.output_name, f.relative, d) not in sent]
-        pending.append((output.output_name, destination, left, len(files)))
-        report(output.output_name, len(files) - len(left), len(files))
-    for name, destination, left, total in pending:
-        for done, (path, relative) in enumerate(left, start=total - len(left) + 1):
-            upload_one(path, destination, relative, s3)
-            report(name, done, total)
+        name = output.output_name
+        assert name is not None, "a normalized output has a name"
+        meter = Meter(functools.partial(report, name))
+        left = [file for file, digest in files if (name, file.relative, digest) not in sent]
+        meter.objects = len(files) - len(left)  # sent while the job ran
+        meter.bytes = sum(f.path.stat().st_size for f, _ in files) - sum(f.path.stat().st_size for f in left)
+        meter.expect(len(files), sum(f.path.stat().st_size for f, _ in files))
+        pending.append((destination, left, meter))
+    for destination, left, meter in pending:
+        for file in left:
+            upload_one(file.path, destination, file.relative, s3, progress=meter.moved)
+            meter.finished()
 
 
 class ContinuousUploader:
@@ -128,6 +134,7 @@ class ContinuousUploader:
         s3: S3ClientProvider,
         interval_seconds: float,
         refresh: Callable[[], None] = lambda: None,
+        on_progress: ProgressReport | None = None,
     ) -> None:
         self.workspace = workspace
         self.refresh = refresh  # brings the hosts' files into their folders first, when they live elsewhere
@@ -138,6 +145,8 @@ class ContinuousUploader:
         self.sent: set[tuple[str, PurePosixPath, str]] = set()
         self.owners: dict[tuple[str, PurePosixPath], tuple[str, str]] = {}  # (output, name) -> (host, digest)
         self.error: LauncherError | None = None
+        self.report = on_progress or (lambda *_: None)
+        self.moved: dict[str, list[int]] = {}  # output -> [objects, bytes] sent
         self._seen: dict[Path, tuple[int, int]] = {}
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="continuous-upload", daemon=True)
@@ -162,14 +171,20 @@ class ContinuousUploader:
         self.refresh()
         for output in self.outputs:
             assert output.destination is not None, "an S3 output of a validated definition has a destination"
+            assert output.output_name is not None, "a normalized output has a name"
             destination = parse_location(output.destination)
-            for file in output_files(self.workspace, self.hosts, output):
+            files = output_files(self.workspace, self.hosts, output)
+            seen = 0
+            for file in files:
                 stat = file.path.stat()
+                seen += stat.st_size
                 signature = (stat.st_size, stat.st_mtime_ns)
                 steady = self._seen.get(file.path) == signature
                 self._seen[file.path] = signature
                 if steady:
                     self._send(output, file, destination)
+            objects, nbytes = self.moved.get(output.output_name, [0, 0])
+            self.report(output.output_name, objects, max(objects, len(files)), nbytes, max(nbytes, seen))
 
     def _send(self, output: ProcessingOutput, file: HostFile, destination: Location) -> None:
         digest = _digest(file.path)
@@ -184,6 +199,9 @@ class ContinuousUploader:
         upload_one(file.path, destination, file.relative, self.s3)
         self.owners[key] = (file.host, digest)
         self.sent.add((output.output_name, file.relative, digest))
+        moved = self.moved.setdefault(output.output_name, [0, 0])
+        moved[0] += 1
+        moved[1] += file.path.stat().st_size
 
 
 def _digest(path: Path) -> str:

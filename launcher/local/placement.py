@@ -1,7 +1,8 @@
 """Which staging a job gets (hostfiles.py): bind mounts where the engine can honour them, volumes elsewhere.
 
     --staging volume   volumes, whatever the engine
-    --staging bind     bind mounts; an engine that does not see the jobs folder fails the job at once with
+    --staging bind     bind mounts (inputs staged once behind overlay volumes where that applies,
+                       layers.py); an engine that does not see the jobs folder fails the job at once with
                        a ClientError naming the engine, the folder and the ways out, and so does a Pipe
                        input on an engine that is not on this machine's kernel (FIFOs would not carry data)
     unset              bind mounts when the engine is on this machine's kernel and proven to see the jobs
@@ -39,11 +40,20 @@ def host_files(client: Any, files: JobFiles, job_name: str, staging: Staging | N
     if problem is None:
         if not engine.same_kernel and any(i.s3_input_mode == "Pipe" for i in files.job.inputs):
             raise no_fifos(engine)
-        return BindFiles(files)
+        return _bind(files, client, job_name)
     if staging is Staging.BIND:
         raise not_shared(engine, folder, problem)
     notice(f"{volumes} does not see this machine's folder {folder} ({problem})")
     return _volumes(files, client, job_name)
+
+
+def _bind(files: JobFiles, client: Any, job_name: str) -> HostFiles:
+    """Bind mounts; with the inputs staged once behind overlays where that applies (layers.py)."""
+    from launcher.local.layers import LayeredFiles, layered
+
+    if layered(files.job, len(files.hosts)):
+        return LayeredFiles(files, client, job_name)
+    return BindFiles(files)
 
 
 def _volumes(files: JobFiles, client: Any, job_name: str) -> HostFiles:

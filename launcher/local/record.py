@@ -40,6 +40,19 @@ class OutputRecord:
     destination: str
     uploaded: int | None = None
     total: int | None = None
+    uploaded_bytes: int | None = None
+    total_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """One input's staging so far: objects and bytes in place, of those to fetch (see progress.py)."""
+
+    name: str
+    staged: int = 0
+    total: int = 0
+    staged_bytes: int = 0
+    total_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +65,7 @@ class JobRecord:
     creation_time: str
     hosts: tuple[HostRecord, ...] = ()
     outputs: tuple[OutputRecord, ...] = ()
+    inputs: tuple[InputRecord, ...] = ()
     failure_reason: str | None = None
     exit_message: str | None = None
     start_time: str | None = None
@@ -89,10 +103,12 @@ class JobRecord:
         values = dict(data)
         hosts = tuple(HostRecord(**h) for h in values.pop("hosts", []))
         outputs = tuple(OutputRecord(**o) for o in values.pop("outputs", []))
+        inputs = tuple(InputRecord(**i) for i in values.pop("inputs", []))
         hints = tuple(values.pop("hints", ()))
         warnings = tuple(values.pop("warnings", ()))
         notices = tuple(values.pop("notices", ()))
-        return cls(hosts=hosts, outputs=outputs, hints=hints, warnings=warnings, notices=notices, **values)
+        return cls(hosts=hosts, outputs=outputs, inputs=inputs, hints=hints, warnings=warnings, notices=notices,
+                   **values)
 
 
 def save(record: JobRecord, file: Path) -> None:

@@ -1,23 +1,27 @@
 """Puts each input where each host's container expects it, before the containers start (File mode).
 
 One listing per input, then SageMaker's distribution: FullyReplicated gives every host everything,
-ShardedByS3Key deals the key-sorted objects round-robin (launcher/storage/sharding.py). Each host
-gets its own copy, so no container can change another's input or the user's original files.
+ShardedByS3Key deals the key-sorted objects round-robin (launcher/storage/sharding.py). Here each
+host gets its own copy, so no container can change another's input or the user's original files;
+layers.py stages an object once for every host that gets it, where the engine allows. Every input
+counts what it moved on its Meter (progress.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 from launcher.definition import ProcessingInput
+from launcher.local.progress import Meter, Meters, unmetered
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 from launcher.storage.listing import S3DataType, SourceObject, list_source
 from launcher.storage.locations import parse_location
 from launcher.storage.sharding import Distribution, shard
-from launcher.storage.transfer import download
+from launcher.storage.transfer import download_all
 
 
 def plan_input(channel: ProcessingInput, hosts: tuple[str, ...], s3: S3ClientProvider,
@@ -54,6 +58,7 @@ def stage_file_inputs(
     s3: S3ClientProvider,
     on_host_done: Callable[[str], None],
     sample: int | None = None,
+    meters: Meters = unmetered,
 ) -> InputPlans:
     """Copy every File-mode input into every host's folder; returns input -> host -> its objects.
 
@@ -61,20 +66,41 @@ def stage_file_inputs(
     so `sample` (see `plan_input`) limits both.
     """
     plans = plan_inputs(inputs, hosts, s3, sample)
+    stage_planned(plans, inputs, workspace, hosts, s3, on_host_done, meters)
+    return plans
+
+
+def stage_planned(plans: InputPlans, inputs: tuple[ProcessingInput, ...], workspace: JobWorkspace,
+                  hosts: tuple[str, ...], s3: S3ClientProvider, on_host_done: Callable[[str], None],
+                  meters: Meters) -> None:
+    """`stage_file_inputs` once the inputs are planned: a copy of each host's objects in its own folder."""
     for channel in inputs:
         assert channel.destination is not None, "a normalized S3 input"
         for host in hosts:
             workspace.host_path(host, channel.destination).mkdir(parents=True, exist_ok=True)
 
+    files = [c for c in inputs if c.s3_input_mode == "File"]
+    for channel in files:
+        assert channel.input_name is not None, "a normalized S3 input"
+        shards = plans[channel.input_name].values()
+        meters(channel.input_name).expect(sum(map(len, shards)), sum(o.size for shard in shards for o in shard))
+
     def stage_host(host: str) -> None:
-        for channel in inputs:
-            if channel.s3_input_mode == "File":
-                assert channel.input_name is not None and channel.destination is not None
-                download(plans[channel.input_name][host], workspace.host_path(host, channel.destination), s3)
+        for channel in files:
+            assert channel.input_name is not None and channel.destination is not None
+            fetch(plans[channel.input_name][host], workspace.host_path(host, channel.destination), s3,
+                  meters(channel.input_name))
         on_host_done(host)
 
     in_parallel(hosts, stage_host)
-    return plans
+
+
+def fetch(objects: Sequence[SourceObject], folder: Path, s3: S3ClientProvider, meter: Meter, *,
+          link: bool = False) -> None:
+    """One input's objects (of one host, or of all) into `folder`, counted on `meter`; `link`: see download_all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    download_all(((obj, folder.joinpath(*obj.relative_path.parts)) for obj in objects), s3, progress=meter.moved,
+                 done=meter.finished, link=link)
 
 
 def in_parallel(items: Sequence[T], action: Callable[[T], None]) -> None:

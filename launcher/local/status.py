@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from launcher.backend import HostStatus, JobStatus, OutputStatus
+from launcher.backend import HostStatus, InputStatus, JobStatus, OutputStatus
 from launcher.local.record import JobRecord
 
 
@@ -25,7 +25,9 @@ def job_status(record: JobRecord, request: Mapping[str, Any]) -> JobStatus:
         hosts=tuple(HostStatus(h.name, h.exit_code, {phase: (datetime.fromisoformat(start), datetime.fromisoformat(end))
                                                      for phase, (start, end) in h.phases.items()})
                     for h in record.hosts),
-        outputs=tuple(OutputStatus(o.name, o.destination, o.uploaded, o.total) for o in record.outputs),
+        outputs=tuple(OutputStatus(o.name, o.destination, o.uploaded, o.total, o.uploaded_bytes, o.total_bytes)
+                      for o in record.outputs),
+        inputs=tuple(InputStatus(i.name, i.staged, i.total, i.staged_bytes, i.total_bytes) for i in record.inputs),
         cause_exit_code=record.cause_exit_code,
         hints=record.hints,
         warnings=record.warnings,

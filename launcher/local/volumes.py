@@ -12,7 +12,10 @@ swept by `cluster.sweep`:
 
 In, before the containers start: one tar stream per host (archive.py) holding the config files, the
 output folders and every object of the host's File-mode shards, read from S3 or local files as it is
-sent, so nothing is copied to this machine's disk first. Pipe inputs: volume_feeder.py.
+sent, so nothing is copied to this machine's disk first. Each host's volume gets its own copy, and
+each copy is read from its source: an engine elsewhere has its own disk, where nothing of this
+machine's can be shared (with bind mounts, layers.py stages an input once for every host).
+Pipe inputs: volume_feeder.py.
 Out: while the job runs, each Continuous output is read back every poll into hosts/<host>/ml/ (only
 files whose size or mtime changed are written; the whole folder crosses the engine's API each time);
 once the hosts have exited, every output folder and the exit message replace their copies there.
@@ -37,6 +40,7 @@ from launcher.local.cluster import labels
 from launcher.local.hostconfig import write_host_files
 from launcher.local.hostfiles import Feeder, JobFiles
 from launcher.local.options import Staging
+from launcher.local.progress import Meters
 from launcher.local.staging import InputPlans, in_parallel, plan_inputs
 from launcher.local.workspace import CONTAINER_ML
 
@@ -68,6 +72,10 @@ class VolumeFiles:
         self._stagers: dict[str, str] = {}
         self._lock = threading.Lock()
 
+    @property
+    def sees_opens(self) -> bool:
+        return False
+
     def mount(self, host: str) -> tuple[str, bool]:
         return self.volumes[host], True
 
@@ -88,15 +96,20 @@ class VolumeFiles:
             self._made["containers"].append(container)
         return container
 
-    def stage(self, on_host_done: Callable[[str], None]) -> InputPlans:
+    def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
         f = self.files
         write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)  # the copy kept in the job folder
         plans = plan_inputs(f.job.inputs, f.hosts, f.s3, f.sample)
+        for channel in f.job.inputs:
+            assert channel.input_name is not None, "a normalized S3 input"
+            if channel.s3_input_mode == "File":
+                shards = plans[channel.input_name].values()
+                meters(channel.input_name).expect(sum(map(len, shards)), sum(o.size for s in shards for o in s))
 
         def stage_host(host: str) -> None:
             self._create_volume(host)
             self._stagers[host] = self.create_on_volume(host)
-            self.put(host, tar_stream(self._entries(host, plans), f.s3))
+            self.put(host, tar_stream(self._entries(host, plans, meters), f.s3))
             on_host_done(host)
 
         in_parallel(f.hosts, stage_host)
@@ -110,7 +123,7 @@ class VolumeFiles:
         with self._lock:
             self._made["volumes"].append(self.volumes[host])
 
-    def _entries(self, host: str, plans: InputPlans) -> Iterator[Entry]:
+    def _entries(self, host: str, plans: InputPlans, meters: Meters) -> Iterator[Entry]:
         config = self.files.workspace.host_path(host, "/opt/ml/config")
         for file in sorted(config.iterdir()):
             yield LocalFile(PurePosixPath("config", file.name), file)
@@ -121,8 +134,11 @@ class VolumeFiles:
             assert channel.input_name is not None and channel.destination is not None, "a normalized S3 input"
             yield Folder(in_ml(channel.destination))
             if channel.s3_input_mode == "File":
+                meter = meters(channel.input_name)
                 for obj in plans[channel.input_name][host]:
                     yield InputObject(in_ml(channel.destination) / obj.relative_path, obj)
+                    meter.moved(obj.size)  # asked for the next entry: this one is in the stream, whole
+                    meter.finished()
 
     def put(self, host: str, chunks: Iterator[bytes] | bytes) -> None:
         """Unpack a tar (streamed, or whole) into the host's /opt/ml."""

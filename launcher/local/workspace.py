@@ -7,7 +7,9 @@
         supervisor.log             what the supervisor itself printed (a traceback if it crashed)
         stop-requested             present once a client asked the job to stop; holds the StopCause
         hosts/algo-1/ml/           /opt/ml of algo-1's container, bind-mounted; with volume staging (hostfiles.py)
-                                   what went into its volume and what came out of it
+                                   what went into its volume and what came out of it; with inputs staged
+                                   once (layers.py) the writable layer of its overlay
+        inputs/shared/, inputs/algo-1/  inputs staged once (layers.py): what every host gets, what one host gets
             config/processingjobconfig.json, config/resourceconfig.json
             processing/input/<...> the host's copy (or shard) of each input, or its Pipe FIFOs
             processing/output/<...>

@@ -78,6 +78,7 @@ class SageMakerBackend:
 
     name = "sagemaker"
     interrupt_stops_job = False
+    reports_transfers = False
 
     def __init__(self, options: SageMakerOptions, console: Console | None = None, *, boto_session: Any = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:

@@ -1,9 +1,13 @@
 """Move bytes: objects into a host folder before a job, a host folder to its destination after it.
 
-Inputs are always *copied*, never hard-linked or bind-mounted: the container may modify or delete what is
-in its LocalPath, and that must not reach the user's original files. S3 objects go through boto3's
-transfer manager (`download_file`/`upload_file`, multipart and threads per object, tuned with an optional
+`download` copies: the container may modify or delete what is in its LocalPath, and that must not reach
+the user's original files. `download_all` may hard-link local files instead (`link=True`), for a caller
+that puts them behind a copy-on-write layer (launcher/local/layers.py). S3 objects go through boto3's
+transfer manager (multipart and threads per object; `download_all` keeps one manager for every object,
+so many small objects are fetched concurrently too; tuned with an optional
 `boto3.s3.transfer.TransferConfig`); local files are copied in 1 MiB chunks so progress can be reported.
+Memory stays bounded whatever the size: the manager writes ranges to disk as they arrive and bounds
+its queues.
 
 Outputs: only regular files are uploaded. Symlinks are not followed, as on SageMaker (contract §5): a
 symlink to a file is skipped, a symlinked folder is not entered, and both are listed in the
@@ -34,10 +38,12 @@ if TYPE_CHECKING:  # boto3 is imported only when S3 is used: it costs ~80 ms at 
 
 __all__ = [
     "ByteStream",
+    "ObjectDone",
     "ProgressCallback",
     "SkippedEntry",
     "UploadReport",
     "download",
+    "download_all",
     "open_sized_stream",
     "open_stream",
     "upload",
@@ -45,6 +51,9 @@ __all__ = [
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of bytes just moved."""
+
+ObjectDone = Callable[[], None]
+"""Called once an object is whole at its target."""
 
 _CHUNK = 1024 * 1024
 
@@ -109,6 +118,81 @@ def download(
                 raise LocalFileError("writing", str(target), exc) from exc
         else:
             _copy_file(obj.location.path, target, progress)
+
+
+def download_all(
+    items: Iterable[tuple[SourceObject, Path]],
+    s3: S3ClientProvider,
+    *,
+    progress: ProgressCallback | None = None,
+    done: ObjectDone | None = None,
+    link: bool = False,
+    transfer_config: TransferConfig | None = None,
+) -> None:
+    """Each object to its target path (parent folders made): S3 objects through one transfer manager,
+    all in flight at once (its queues bound how many), local files hard-linked with `link` (copied when
+    they cannot be: another filesystem, a file not ours) else copied.
+
+    Raises `S3AccessError` or `LocalFileError`; on a fault the transfers still in flight are cancelled.
+    """
+    remote: list[tuple[S3Location, Path, int]] = []
+    for obj, target in items:
+        _mkdir(target.parent)
+        if isinstance(obj.location, S3Location):
+            remote.append((obj.location, target, obj.size))
+            continue
+        if not (link and _link(obj.location.path, target)):
+            _copy_file(obj.location.path, target, progress)
+        elif progress is not None:
+            progress(obj.size)
+        if done is not None:
+            done()
+    if not remote:
+        return
+    from boto3.s3.transfer import TransferConfig, create_transfer_manager
+
+    subscriber = _Subscriber(progress, done)
+    with create_transfer_manager(s3(), transfer_config or TransferConfig()) as manager:
+        futures = [(location, target, manager.download(location.bucket, location.key, str(target),
+                                                       subscribers=[subscriber]))
+                   for location, target, _ in remote]
+        for location, target, future in futures:
+            try:
+                with s3_errors("GetObject", location):
+                    future.result()
+            except OSError as exc:
+                raise LocalFileError("writing", str(target), exc) from exc
+
+
+class _Subscriber:
+    """What s3transfer calls as a download goes (it looks up `on_progress` and `on_done` by name)."""
+
+    def __init__(self, progress: ProgressCallback | None, done: ObjectDone | None) -> None:
+        self.progress = progress
+        self.done = done
+
+    def on_progress(self, future: object, bytes_transferred: int, **_: object) -> None:
+        if self.progress is not None:  # negative when a range is retried
+            self.progress(bytes_transferred)
+
+    def on_done(self, future: Any, **_: object) -> None:
+        if self.done is None:
+            return
+        try:
+            future.result()
+        except Exception:  # the caller raises it, named, from the same future
+            return
+        self.done()
+
+
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link `source` at `target`; False when this filesystem or this file does not allow it."""
+    try:
+        target.unlink(missing_ok=True)
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def open_stream(obj: SourceObject, s3: S3ClientProvider) -> ByteStream:
