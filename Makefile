@@ -170,13 +170,21 @@ $(CLIENTS)/%/.installed: tests/serve/clients/%.lock
 	@touch $@
 
 test: venv build lint clients podman rootless ## Everything the tests need (engines, images, venvs), then the whole suite
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/main.xml) $(PYTEST_ARGS)
 
 # A second Python: the tests that need no engine, on Debian trixie's 3.13 (containers/test-python.sh).
 test-py313: engine ## The Docker-free tests on Debian trixie's Python 3.13, in a container (image built once)
 	@DOCKER=$(DOCKER_BUILD) CA_BUNDLE=$(CA_BUNDLE) JUNIT_DIR=$(JUNIT_DIR) bash containers/test-python.sh trixie
 test: test-py313
 .PHONY: test-py313
+
+# A fresh machine runs the full suite: what the tests drive for real is installed first, never skipped.
+# JUNIT_DIR (.ci/run sets it): each pytest run of `make test` writes its JUnit XML there, for the skip count.
+JUNIT_DIR ?=
+test-tools: ## Install the Debian packages the tests run (docker-registry); idempotent, needs root once
+	@bash containers/test-tools.sh
+test: test-tools
+.PHONY: test-tools
 
 comma := ,
 .PHONY: help engine podman rootless offline-base venv build demo serve bench lint test clients
