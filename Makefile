@@ -173,7 +173,7 @@ test: venv build lint clients podman rootless ## Everything the tests need (engi
 	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/main.xml) $(PYTEST_ARGS)
 
 # A second Python: the tests that need no engine, on Debian trixie's 3.13 (containers/test-python.sh).
-test-py313: engine ## The Docker-free tests on Debian trixie's Python 3.13, in a container (image built once)
+test-py313: offline-base/trixie ## The Docker-free tests on Debian trixie's Python 3.13, in a container (image built once)
 	@DOCKER=$(DOCKER_BUILD) CA_BUNDLE=$(CA_BUNDLE) JUNIT_DIR=$(JUNIT_DIR) bash containers/test-python.sh trixie
 test: test-py313
 .PHONY: test-py313

@@ -2,7 +2,8 @@
 # The launcher's Docker-free tests (`pytest -m "not docker"`) on a second Python: Debian SUITE's own python3
 # (trixie: 3.13) in a container, with the pinned dependencies of requirements.lock and the working tree
 # mounted read-only, on no network but its loopback. So a newcomer's Python is tested, not assumed.
-# tests/jobs and tests/spark are left out: their code runs only inside the kit's images, on Python 3.11.
+# Left out: tests/jobs and tests/spark, whose code runs only inside the kit's images (Python 3.11), and
+# tests/runtime_wheel, which tests the runtime's wheel on Debian's Pythons itself (with the host's make).
 #
 #   test-python.sh [SUITE [PYTEST ARGS...]]     SUITE: a Debian release, trixie by default
 #
@@ -42,4 +43,5 @@ fi
 # As the caller (root in CI), HOME in /tmp; the tree read-only, so no test may write into it.
 "$DOCKER" run --rm --network none --user "$(id -u):$(id -g)" -e HOME=/tmp \
   -v "$PWD:/repo:ro" "${mounts[@]}" "$IMAGE" \
-  python -m pytest -p no:cacheprovider -m "not docker" --ignore=tests/jobs --ignore=tests/spark "${report[@]}" "$@"
+  python -m pytest -p no:cacheprovider -m "not docker" \
+  --ignore=tests/jobs --ignore=tests/spark --ignore=tests/runtime_wheel "${report[@]}" "$@"
