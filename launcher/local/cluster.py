@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ LABEL_HOST = "byoc.host"
 LABEL_SIDECAR = "byoc.sidecar"  # on a host's sidecar, naming the host (not LABEL_HOST: that is the host's container)
 KIT = "byoc-processing"
 SAGEMAKER_ARCHITECTURE = "amd64"
+CLEAR_TIMEOUT_SECONDS = 30.0
+CLEAR_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +297,28 @@ def sweep(client: Any, job_name: str | None = None) -> int:
         _quiet(functools.partial(volume.remove, force=True))
         removed += 1
     return removed
+
+
+def clear(client: Any, job_name: str, timeout_seconds: float = CLEAR_TIMEOUT_SECONDS) -> list[str]:
+    """Sweep one job until the engine lists nothing of it; what is still there after `timeout_seconds`.
+
+    A job's teardown removes what it made by reference, each step tolerating an object already gone (404)
+    or being removed by someone else (409). Neither says the object is gone when the call returns, and a
+    container made for the job outside its cluster (the folder probe, a stager) is not in that list. So
+    the job ends only once a listing by its label comes back empty: nothing of a finished job outlives it.
+    """
+    deadline = time.monotonic() + timeout_seconds
+    while (left := _labelled(client, job_name)) and time.monotonic() < deadline:
+        sweep(client, job_name)
+        time.sleep(CLEAR_POLL_SECONDS)
+    return left
+
+
+def _labelled(client: Any, job_name: str) -> list[str]:
+    selector = {"label": [f"{LABEL_KIT}={KIT}", f"{LABEL_JOB}={job_name}"]}
+    return ([f"container {c.name}" for c in client.containers.list(all=True, filters=selector)]
+            + [f"network {n.name}" for n in client.networks.list(filters=selector)]
+            + [f"volume {v.name}" for v in client.volumes.list(filters=selector)])
 
 
 def _quiet(action: Callable[[], object]) -> None:

@@ -9,13 +9,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local import record as records
-from launcher.local.options import Staging
+from launcher.local.backend import LocalBackend
+from launcher.local.cluster import LABEL_JOB, labels
+from launcher.local.options import LocalOptions, Staging
 from tests.launcher.conftest import BASE_IMAGE, behave_job, job_folder, local_files, run_local, touch_in_host
 
 
@@ -93,6 +96,23 @@ def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, job
     assert "[algo-2] InputError: channel 'data'" in record.exit_message
     assert "[algo-1] Stopped: received SIGTERM" in record.exit_message
     assert not (tmp_path / "out").exists(), "a failed job must not upload its outputs"
+
+
+def test_when_wait_returns_nothing_labelled_with_the_job_is_left_in_the_engine(tmp_path: Path,
+                                                                              jobs_dir: Path) -> None:
+    """Whatever was made for the job, not only its hosts' containers and network: here a container made while
+    the job runs, labelled as the folder probe and the stagers are (created, never started)."""
+    backend = LocalBackend(LocalOptions(jobs_dir=jobs_dir, stop_grace_seconds=10))
+    name = backend.submit(behave_job(tmp_path, "--sleep-on", "algo-1=3", "--write", "out"))
+    client = docker.from_env()
+    extra = client.api.create_container(BASE_IMAGE, ["true"], labels=labels(name))
+    record = backend.wait(name)
+    assert record.status == "Completed", record.failure_reason
+    selector = {"label": f"{LABEL_JOB}={name}"}
+    assert not client.containers.list(all=True, filters=selector), "a container of the job outlived its end"
+    assert not client.networks.list(filters=selector), "the job's network outlived its end"
+    assert extra["Id"] not in {c.id for c in client.containers.list(all=True)}
+    assert not [n for n in record.notices if "left in the engine" in n], record.notices
 
 
 def test_a_slow_host_keeps_the_job_running_until_it_exits(tmp_path: Path, jobs_dir: Path) -> None:
