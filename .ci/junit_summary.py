@@ -13,7 +13,7 @@ from pathlib import Path
 
 def main(folder: Path, names: list[str]) -> int:
     problems: list[str] = []
-    total_skipped = 0
+    totals = {key: 0 for key in ("passed", "failures", "errors", "skipped")}
     for name in names:
         report = folder / f"{name}.xml"
         if not report.is_file():
@@ -29,16 +29,20 @@ def main(folder: Path, names: list[str]) -> int:
                 reason = case.find("skipped")
                 if reason is not None:
                     skipped.append(f"{case.get('classname')}::{case.get('name')}: {reason.get('message', '')}")
-        total_skipped += counts["skipped"]
-        print(f"junit {name}: {counts['tests']} tests, {counts['failures']} failures, {counts['errors']} errors, "
-              f"{counts['skipped']} skipped")
+        passed = counts["tests"] - counts["failures"] - counts["errors"] - counts["skipped"]
+        for key, value in (("passed", passed), ("failures", counts["failures"]), ("errors", counts["errors"]),
+                           ("skipped", counts["skipped"])):
+            totals[key] += value
+        print(f"junit {name}: {passed} passed, {counts['failures']} failed, {counts['errors']} errors, "
+              f"{counts['skipped']} skipped ({counts['tests']} tests)")
         for line in skipped:
             print(f"  skipped: {line}")
         if counts["tests"] == 0:
             problems.append(f"{report}: no test ran")
-    print(f"skipped tests in all runs: {total_skipped}")
-    if total_skipped:
-        problems.append(f"{total_skipped} skipped test(s): a test whose dependency is missing must fail, and "
+    print(f"junit all runs: {totals['passed']} passed, {totals['failures']} failed, {totals['errors']} errors, "
+          f"{totals['skipped']} skipped")
+    if totals["skipped"]:
+        problems.append(f"{totals['skipped']} skipped test(s): a test whose dependency is missing must fail, and "
                         "`make test` must install that dependency")
     for problem in problems:
         print(f"junit_summary: {problem}", file=sys.stderr)

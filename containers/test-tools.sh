@@ -2,6 +2,8 @@
 # Install, idempotently, the Debian packages the test suite runs for real besides the engine (`make engine`):
 # a test whose tool is missing fails, it does not skip, so `make test` installs them first.
 #   docker-registry   /usr/bin/docker-registry: tests/push pushes to it on 127.0.0.1
+#   debootstrap       the offline bases (containers/offline-base.sh) the images and the second Python start from;
+#                     installed here, before `make test` builds them side by side (apt-get takes one at a time)
 # A package's own service is neither started nor enabled: the tests start the binary themselves on a
 # loopback port, and an open registry on :5000 is not something a test run may leave on a machine.
 set -euo pipefail
@@ -9,6 +11,7 @@ set -euo pipefail
 # binary the tests run -> the Debian package that ships it
 declare -A TOOLS=(
   [/usr/bin/docker-registry]=docker-registry
+  [/usr/sbin/debootstrap]=debootstrap
 )
 
 missing=()
