@@ -113,7 +113,8 @@ class JobRun:
         if resolver is None:
             keeper.notice(ISOLATED)
         spec = ClusterSpec(
-            job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
+            job_name=keeper.record.job_name, folder=str(self.workspace.folder), image=job.image_uri,
+            entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),
             sidecar=credentials.sidecar() if credentials is not None else None)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
@@ -205,7 +206,7 @@ class JobRun:
             except Exception as error:  # told below, with what is left
                 self.keeper.notice(f"removing the job's containers failed: {error}")
             try:
-                left = clear(cluster.client, name)
+                left = clear(cluster.client, name, str(self.workspace.folder))
             except Exception as error:  # the engine may be gone: say so; the result stands
                 self.keeper.notice(f"could not check that the job left nothing in the engine: {error}")
                 return

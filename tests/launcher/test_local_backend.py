@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def test_when_wait_returns_nothing_labelled_with_the_job_is_left_in_the_engine(t
     backend = LocalBackend(LocalOptions(jobs_dir=jobs_dir, stop_grace_seconds=10))
     name = backend.submit(behave_job(tmp_path, "--sleep-on", "algo-1=3", "--write", "out"))
     client = docker.from_env()
-    extra = client.api.create_container(BASE_IMAGE, ["true"], labels=labels(name))
+    extra = client.api.create_container(BASE_IMAGE, ["true"], labels=labels(name, folder=str(jobs_dir / name)))
     record = backend.wait(name)
     assert record.status == "Completed", record.failure_reason
     selector = {"label": f"{LABEL_JOB}={name}"}
@@ -142,8 +143,9 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
     control.mkdir()
     (control / "README").write_text("the test drops `release` into each host's copy of this channel\n")
     out = tmp_path / "out"
+    name = f"continuous-{uuid.uuid4().hex[:8]}"  # unique: another session may run this test on the same engine
     job = behave_job(
-        tmp_path, "--continuous-then-wait", "out", instance_count=2, job_name="continuous-job",
+        tmp_path, "--continuous-then-wait", "out", instance_count=2, job_name=name,
         inputs=(ProcessingInput(str(control), "/opt/ml/processing/input/control", "control"),),
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(out), "out", s3_upload_mode="Continuous"),),
     )
@@ -155,10 +157,10 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
     while not ((out / "part-1-algo-1.txt").exists() and (out / "part-1-algo-2.txt").exists()):
         assert time.monotonic() < deadline, "Continuous output did not appear while the job ran"
         time.sleep(0.2)
-    assert records.load(jobs_dir / "continuous-job/job.json").status == "InProgress"
+    assert records.load(jobs_dir / name / "job.json").status == "InProgress"
     assert not (out / "part-2-algo-1.txt").exists()
     for host in ("algo-1", "algo-2"):
-        touch_in_host(jobs_dir, "continuous-job", host, "/opt/ml/processing/input/control/release", staging)
+        touch_in_host(jobs_dir, name, host, "/opt/ml/processing/input/control/release", staging)
     runner.join(90)
     assert result and result[0].status == "Completed", result
     assert sorted(p.name for p in out.iterdir()) == ["part-1-algo-1.txt", "part-1-algo-2.txt", "part-2-algo-1.txt",
