@@ -89,6 +89,7 @@ def test_sample_stages_and_streams_only_the_first_objects_of_each_hosts_share(
     assert refused.exit_code == 2 and "--sample: nothing runs with --job-file" in refused.stderr
 
 
+@pytest.mark.docker  # reaches the engine: without one it errors with DockerException
 def test_an_unknown_job_is_named(faithful_moto: str) -> None:
     result = byoc("replay", "no-such-job", "--job-file", "unused.yaml")
     assert result.exit_code == 2
