@@ -327,7 +327,7 @@ def clear(client: Any, job_name: str, folder: str, timeout_seconds: float = CLEA
             return left
         for container in containers:
             _quiet(functools.partial(container.remove, force=True))
-        for network in networks:  # once no container uses it
+        for network in networks if not containers else []:  # once no container uses it (else 403): next round
             _quiet(network.remove)
         for volume in volumes:
             _quiet(functools.partial(volume.remove, force=True))
