@@ -39,8 +39,10 @@ offline-base: engine ## Build the offline Debian base image if it is missing (de
 
 venv: $(VENV)/.installed ## Create .venv with the pinned launcher, test and lint dependencies
 
+# Made afresh when the pins change: pip installs and upgrades but never removes, and a package the lock dropped
+# (SDK 2.x's sagemaker, say) would stay and make lint and tests differ from a fresh clone's.
 $(VENV)/.installed: pyproject.toml requirements.lock
-	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	rm -rf $(VENV) && $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -c requirements.lock -e '.[dev,sagemaker,serve]'
 	@touch $@
 
@@ -48,7 +50,7 @@ build: $(addprefix build/,$(IMAGES)) ## Build every image
 
 # One recipe for an image, `byoc build` (launcher/build.py), here and in an installed byoc: BuildKit, the CA
 # bundle as the secret `ca_bundle`, the offline base made first when it is missing.
-build/%: engine wheel ## Build one image, e.g. make build/sklearn
+build/%: offline-base wheel ## Build one image, e.g. make build/sklearn
 	DOCKER_BUILD=$(DOCKER_BUILD) $(VENV)/bin/byoc build $* --image-prefix $(IMAGE_PREFIX) --tag $(TAG) \
 	  --base-image $(BASE_IMAGE) $(if $(wildcard $(CA_BUNDLE)),--ca-bundle $(CA_BUNDLE))
 
@@ -69,8 +71,6 @@ $(RUNTIME_WHEEL): entrypoints/pyproject.toml $(wildcard entrypoints/byoc_runtime
 # supports) and trixie's 3.13 (the newest). Built once per machine (skipped while the tag exists).
 offline-base/%: engine ## Build byoc/offline-base:SUITE from that Debian release, e.g. make offline-base/bullseye
 	@bash containers/offline-base.sh byoc/offline-base:$* $*
-
-test: offline-base/bullseye offline-base/trixie
 
 # The launcher as a tool: the byoc-processing wheel (pyproject.toml), which carries the images' build contexts
 # and the runtime's wheel (launcher/hatch_build.py), so `pipx install` of it builds and runs with no clone.
@@ -105,8 +105,6 @@ $(PIPX_VENV)/bin/pipx:
 	$(PYTHON) -m venv $(PIPX_VENV)
 	$(PIPX_VENV)/bin/pip install -q $(PIPX_PINS)
 
-test: wheelhouse pipx
-
 .PHONY: wheel dist wheelhouse pipx
 
 # A second Docker engine for the tests of engines without a shared filesystem: Debian's dockerd in a container
@@ -118,8 +116,6 @@ test-engine: offline-base ## Build the tests' second Docker engine image (docker
 	@$(DOCKER_BUILD) image inspect $(TEST_ENGINE_IMAGE) >/dev/null 2>&1 || \
 	  DOCKER_BUILDKIT=1 $(DOCKER_BUILD) build -q --build-arg BASE_IMAGE=$(OFFLINE_BASE) -t $(TEST_ENGINE_IMAGE) \
 	    - <$(TEST_ENGINE_DOCKERFILE)
-
-test: test-engine
 
 .PHONY: test-engine
 
@@ -169,7 +165,33 @@ $(CLIENTS)/%/.installed: tests/serve/clients/%.lock
 	$(CLIENTS)/$*/bin/pip install -q -r $<
 	@touch $@
 
-test: venv build lint clients podman rootless ## Everything the tests need (engines, images, venvs), then the whole suite
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+# A second Python: the tests that need no engine, on Debian trixie's 3.13 (containers/test-python.sh).
+test-py313: offline-base/trixie ## The Docker-free tests on Debian trixie's Python 3.13, in a container (image built once)
+	@DOCKER=$(DOCKER_BUILD) CA_BUNDLE=$(CA_BUNDLE) JUNIT_DIR=$(JUNIT_DIR) bash containers/test-python.sh trixie
+.PHONY: test-py313
+
+# `make test` on a fresh machine (.ci/run): everything the suite drives for real is installed and built first,
+# in one place here; a test whose dependency is missing fails, it never skips.
+#   1. one at a time: the engine, the Debian packages, Podman and rootless Docker (apt-get runs one install
+#      at a time)
+#   2. TEST_JOBS at a time: the dev venv and lint, the images, the offline bases and test images, the client
+#      venvs, wheelhouse and pipx (each writes its own files and tags), and the Docker-free tests on the second
+#      Python (a container with no network: it runs no job and names no container)
+#   3. the suite, one pytest session (job names are unique within a session, not across two)
+# JUNIT_DIR (.ci/run sets it): each pytest run writes its JUnit XML there (main.xml, test-python-trixie.xml).
+TEST_JOBS ?= 4
+JUNIT_DIR ?=
+TEST_NEEDS := lint build clients wheelhouse pipx test-engine offline-base/bullseye offline-base/trixie test-py313
+
+test: ## Install and build everything the tests need (engine, packages, venvs, images), then the whole suite
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory engine test-tools podman rootless; \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_NEEDS); \
+	echo "make test: everything ready in $$(( $$(date +%s) - started )) s; now the suite"
+	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/main.xml) $(PYTEST_ARGS)
+
+test-tools: ## Install the Debian packages the tests run (docker-registry, debootstrap); idempotent, root once
+	@bash containers/test-tools.sh
+.PHONY: test-tools
 
 .PHONY: help engine podman rootless offline-base venv build demo serve bench lint test clients

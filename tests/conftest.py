@@ -8,6 +8,7 @@ import os
 import socket
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +17,21 @@ import pytest
 # Ryuk (testcontainers' reaper) is an image pulled from a registry; our fixtures clean up after themselves.
 # Set before testcontainers is imported: it reads its configuration at import time.
 os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+
+# Every test in these folders drives the Docker engine, through its folder's fixtures if not in its own body;
+# elsewhere a test that does carries `@pytest.mark.docker` itself. `pytest -m "not docker"` runs without an
+# engine (make test-py313 runs it so on a second Python).
+ENGINE_FOLDERS = frozenset({"containers", "doctor", "examples", "launcher", "podman", "push", "rootless", "serve",
+                            "spark_history", "tool"})
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else None
+        if folder in ENGINE_FOLDERS:
+            item.add_marker(pytest.mark.docker)
 
 
 class OutboundConnectionError(RuntimeError):

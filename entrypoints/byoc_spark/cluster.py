@@ -8,11 +8,17 @@ order is the primary, as in AWS's Spark container.
     wait for algo-1 to resolve (deadline)       wait for algo-1 to resolve in DNS (deadline)
     start the master on algo-1:7077             wait for the master's ports to open (deadline)
     start a worker                              start a worker that joins the master
-    wait until all N workers are ALIVE          poll the master's web port every second
-      in the master's /json/ (deadline)         its web port stays closed 3 times in a row:
+    wait until all N workers are ALIVE          poll the primary's app port every second
+      in the master's /json/ (deadline)         it stays closed 2 times in a row:
     spark-submit APP (client mode)                the app is over -> stop the worker, exit 0
-    stop driver, worker, master                 the worker dies while the master is up: error
+    close the app port; wait (bounded) until    the worker dies while the app runs: error
+      the other hosts' workers have left
+    stop driver, worker, master
     exit with the app's status
+
+The app port (byoc_spark.beacon) is open from before the master starts until the app is over. The
+workers elsewhere leave first, then the primary's worker, then the master: a worker whose master goes
+first logs connection errors and stack traces that would make a successful job's log look like a failure.
 
 Each deadline is BYOC_SPARK_WAIT_SECONDS (default 180) and its error says what it waited for and
 what it saw. Spark's configuration, work and scratch folders are under BYOC_SPARK_DIR (default
@@ -31,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from byoc_runtime import JobContext, UsageError, load_context
+from byoc_spark.beacon import APP_PORT, AppBeacon
 from byoc_spark.configuration import CONFIGURATION_FILE, load_configuration
 from byoc_spark.driver_output import app_error
 from byoc_spark.errors import ClusterError, SparkAppError, exit_status
@@ -60,7 +67,8 @@ DIR_ENV = "BYOC_SPARK_DIR"  # Spark's configuration, work and scratch folders; /
 WAIT_ENV = "BYOC_SPARK_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 180.0
 POLL_SECONDS = 1.0
-MASTER_GONE_AFTER = 3  # closed-port polls in a row
+APP_OVER_AFTER = 2  # closed-port polls in a row
+LEAVE_SECONDS = 30.0  # how long the primary waits for the other hosts' workers to leave once the app is over
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,10 @@ def run_app(request: SubmitRequest, environ: Mapping[str, str] | None = None) ->
     process_env = {**env, "SPARK_CONF_DIR": str(layout.conf_dir), "SPARK_LOCAL_HOSTNAME": layout.current}
     with Processes(process_env) as processes:
         if layout.is_primary:
-            _run_primary(layout, plan, processes, request, properties, context)
+            with AppBeacon() as beacon:  # closed before `processes` stops the master, on every way out
+                _run_primary(layout, plan, processes, request, properties, context)
+                beacon.close()
+                _wait_for_workers_to_leave(layout)
         else:
             _run_worker(layout, plan, processes)
 
@@ -168,7 +179,7 @@ def _run_primary(layout: ClusterLayout, plan: HostPlan, processes: Processes, re
     if code != 0:
         raise SparkAppError(request.app, exit_status(code), _own_message(message_file, started)
                             or app_error(driver.tail.lines() if driver.tail else []))
-    log.info("the app finished; stopping the cluster (the other hosts exit once the master is gone)")
+    log.info("the app finished; stopping the cluster: the other hosts' workers, then this host's, then the master")
 
 
 def _run_worker(layout: ClusterLayout, plan: HostPlan, processes: Processes) -> None:
@@ -182,13 +193,27 @@ def _run_worker(layout: ClusterLayout, plan: HostPlan, processes: Processes) -> 
              hint=f"{layout.primary}'s log says why it did not start one")
     worker = _start_worker(layout, plan, processes)
     misses = 0
-    while misses < MASTER_GONE_AFTER:
+    while misses < APP_OVER_AFTER:
         time.sleep(POLL_SECONDS)
-        # The master's web port, not 7077: the master logs every connection to its RPC port.
-        misses = 0 if port_open(layout.primary, MASTER_UI_PORT) else misses + 1
+        misses = 0 if port_open(layout.primary, APP_PORT) else misses + 1
         if misses == 0:
-            _check_alive(worker, f"while the master {layout.master_url} was up")
-    log.info("the master %s is gone: the app is over; stopping this host's worker", layout.master_url)
+            _check_alive(worker, f"while the app ran on {layout.master_url}")
+    log.info("%s closed its app port: the app is over; stopping this host's worker", layout.primary)
+
+
+def _wait_for_workers_to_leave(layout: ClusterLayout) -> None:
+    """Until no worker of another host is ALIVE in the master's status, for LEAVE_SECONDS at most."""
+    deadline = time.monotonic() + LEAVE_SECONDS
+    while True:
+        workers = master_workers(layout.primary, MASTER_UI_PORT) or []  # None: the master is gone already
+        staying = sorted({w.host for w in workers if w.state == "ALIVE" and w.host != layout.current})
+        if not staying:
+            return
+        if time.monotonic() >= deadline:
+            log.warning("stopping the master while %s still run a worker (waited %g s for them to leave)",
+                        ", ".join(staying), LEAVE_SECONDS)
+            return
+        time.sleep(POLL_SECONDS / 2)
 
 
 def _start_worker(layout: ClusterLayout, plan: HostPlan, processes: Processes) -> Process:

@@ -24,6 +24,19 @@ from byoc_spark.waiting import Worker
 
 SECRET_KEY = re.compile(r"secret|password|token|credential|access\.key|sas", re.IGNORECASE)
 
+
+def _without_term_line(key: str, logger: str) -> dict[str, str]:
+    """log4j2 properties for `logger` at info, less its `RECEIVED SIGNAL TERM` (a RegexFilter matches whole)."""
+    return {
+        f"logger.{key}.name": logger,
+        f"logger.{key}.level": "info",
+        f"logger.{key}.filter.term.type": "RegexFilter",
+        f"logger.{key}.filter.term.regex": "RECEIVED SIGNAL TERM",
+        f"logger.{key}.filter.term.onMatch": "DENY",
+        f"logger.{key}.filter.term.onMismatch": "NEUTRAL",
+    }
+
+
 LOG4J_DEFAULTS = {
     "rootLogger.level": "warn",
     "rootLogger.appenderRef.console.ref": "console",
@@ -41,6 +54,10 @@ LOG4J_DEFAULTS = {
     "logger.native.level": "error",
     "logger.metrics2.name": "org.apache.hadoop.metrics2",
     "logger.metrics2.level": "error",
+    # The kit stops its own master and workers with SIGTERM once the app is over, and says so in its own
+    # log line; Spark logs each such signal as an ERROR. Only that exact line of those two daemons is dropped.
+    **_without_term_line("master", "org.apache.spark.deploy.master.Master"),
+    **_without_term_line("worker", "org.apache.spark.deploy.worker.Worker"),
 }
 
 

@@ -30,7 +30,7 @@ NAME = "credentials endpoint"
 def credentials_endpoint_check(client: Any, image: str = PROBE_IMAGE) -> Check:
     probe = JobCredentials(Credentials(PROBE_KEY, "not-a-secret"), image)
     with tempfile.TemporaryDirectory(prefix="byoc-doctor-") as ml:
-        spec = ClusterSpec(job_name=f"doctor-{secrets.token_hex(4)}", image=image,
+        spec = ClusterSpec(job_name=f"doctor-{secrets.token_hex(4)}", folder=ml, image=image,
                            entrypoint=("python3", "-c", PROBE), arguments=(),
                            hosts=(HostSpec("algo-1", ml, probe.environment()),), sidecar=probe.sidecar())
         with Cluster(client, spec) as cluster:

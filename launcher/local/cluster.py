@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,8 +31,12 @@ LABEL_KIT = "byoc.kit"
 LABEL_JOB = "byoc.job"
 LABEL_HOST = "byoc.host"
 LABEL_SIDECAR = "byoc.sidecar"  # on a host's sidecar, naming the host (not LABEL_HOST: that is the host's container)
+# The job's folder: two jobs of one name from two jobs folders (two test sessions, say) share an engine
+LABEL_FOLDER = "byoc.folder"
 KIT = "byoc-processing"
 SAGEMAKER_ARCHITECTURE = "amd64"
+CLEAR_TIMEOUT_SECONDS = 30.0
+CLEAR_POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +59,7 @@ class SidecarSpec:
 @dataclass(frozen=True, slots=True)
 class ClusterSpec:
     job_name: str
+    folder: str  # the job's folder (LABEL_FOLDER)
     image: str
     entrypoint: tuple[str, ...] | None
     arguments: tuple[str, ...] | None
@@ -102,8 +108,11 @@ def image_missing(client: Any, image: str) -> str | None:
     return None
 
 
-def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None) -> dict[str, str]:
+def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None,
+           folder: str | None = None) -> dict[str, str]:
     found = {LABEL_KIT: KIT, LABEL_JOB: job_name}
+    if folder is not None:
+        found[LABEL_FOLDER] = folder
     if host is not None:
         found[LABEL_HOST] = host
     if sidecar_of is not None:
@@ -129,8 +138,8 @@ class Cluster:
     def open(self) -> Cluster:
         """Create the job's private network; the containers come with `create()`."""
         try:
-            self.network = self.client.networks.create(
-                f"byoc-{self.spec.job_name}", driver="bridge", labels=labels(self.spec.job_name))
+            self.network = self.client.networks.create(f"byoc-{self.spec.job_name}", driver="bridge",
+                                                       labels=labels(self.spec.job_name, folder=self.spec.folder))
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
         self._podman = self.spec.sidecar is not None and _is_podman(self.client)
@@ -181,7 +190,7 @@ class Cluster:
             command=[],
             name=f"byoc-{self.spec.job_name}-{host.name}-sidecar",
             hostname=host.name,
-            labels=labels(self.spec.job_name, sidecar_of=host.name),
+            labels=labels(self.spec.job_name, sidecar_of=host.name, folder=self.spec.folder),
             network=self.network.name,
             networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[host.name])},
             detach=True,
@@ -210,7 +219,7 @@ class Cluster:
             name=f"byoc-{self.spec.job_name}-{host.name}",
             environment=dict(host.environment),
             volumes={host.ml: {"bind": "/opt/ml", "mode": "rw,nocopy" if host.ml_volume else "rw"}},
-            labels=labels(self.spec.job_name, host.name),
+            labels=labels(self.spec.job_name, host.name, folder=self.spec.folder),
             detach=True,
             **self._network(host, sidecar),
         )
@@ -294,6 +303,35 @@ def sweep(client: Any, job_name: str | None = None) -> int:
         _quiet(functools.partial(volume.remove, force=True))
         removed += 1
     return removed
+
+
+def clear(client: Any, job_name: str, folder: str, timeout_seconds: float = CLEAR_TIMEOUT_SECONDS) -> list[str]:
+    """Remove what the engine holds of one job (its name and folder) until it lists nothing; what is still there
+    after `timeout_seconds`.
+
+    A job's teardown removes what it made by reference, each step tolerating an object already gone (404)
+    or being removed by someone else (409). Neither says the object is gone when the call returns, and a
+    container made for the job outside its cluster (the folder probe, a stager) is not in that list. So
+    the job ends only once a listing by its labels comes back empty: nothing of a finished job outlives it.
+    The folder keeps a same-named job of another jobs folder out of it.
+    """
+    selector = {"label": [f"{LABEL_KIT}={KIT}", f"{LABEL_JOB}={job_name}", f"{LABEL_FOLDER}={folder}"]}
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        containers = client.containers.list(all=True, filters=selector)
+        networks = client.networks.list(filters=selector)
+        volumes = client.volumes.list(filters=selector)
+        left = ([f"container {c.name}" for c in containers] + [f"network {n.name}" for n in networks]
+                + [f"volume {v.name}" for v in volumes])
+        if not left or time.monotonic() >= deadline:
+            return left
+        for container in containers:
+            _quiet(functools.partial(container.remove, force=True))
+        for network in networks if not containers else []:  # once no container uses it (else 403): next round
+            _quiet(network.remove)
+        for volume in volumes:
+            _quiet(functools.partial(volume.remove, force=True))
+        time.sleep(CLEAR_POLL_SECONDS)
 
 
 def _quiet(action: Callable[[], object]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 from launcher.backend import StopCause
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
 from launcher.errors import EXIT_FAILED, LauncherError
-from launcher.local.cluster import Cluster, ClusterSpec, HostSpec, check_image, engine, image_missing
+from launcher.local.cluster import LABEL_JOB, Cluster, ClusterSpec, HostSpec, check_image, clear, engine, image_missing
 from launcher.local.credentials import ISOLATED, CredentialsResolver, JobCredentials, LeaseRenewal
 from launcher.local.explaining import hints_for, warnings_for
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
@@ -114,7 +114,8 @@ class JobRun:
         if resolver is None:
             keeper.notice(ISOLATED)
         spec = ClusterSpec(
-            job_name=keeper.record.job_name, image=job.image_uri, entrypoint=job.entrypoint, arguments=job.arguments,
+            job_name=keeper.record.job_name, folder=str(self.workspace.folder), image=job.image_uri,
+            entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),
             sidecar=credentials.sidecar() if credentials is not None else None)
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
@@ -194,9 +195,25 @@ class JobRun:
             raise _StoppedEarly(stop_reason(request.cause))
 
     def _teardown(self, cluster: Cluster, files: HostFiles) -> None:
+        """Everything of the job out of the engine before its end is recorded (so before `wait` returns).
+
+        Runs in a thread beside the upload: a failure here is told as a notice, not lost with the thread.
+        """
+        name = self.keeper.record.job_name
         with self.keeper.timed("teardown"):
-            cluster.remove()
-            files.remove()  # volumes once no container uses them
+            try:
+                cluster.remove()
+                files.remove()  # volumes once no container uses them
+            except Exception as error:  # told below, with what is left
+                self.keeper.notice(f"removing the job's containers failed: {error}")
+            try:
+                left = clear(cluster.client, name, str(self.workspace.folder))
+            except Exception as error:  # the engine may be gone: say so; the result stands
+                self.keeper.notice(f"could not check that the job left nothing in the engine: {error}")
+                return
+            if left:
+                self.keeper.notice(f"left in the engine after the job: {', '.join(left)}; remove them with "
+                                   f"`docker rm -f` / `docker network rm` (label {LABEL_JOB}={name})")
 
     def _upload(self, outcome: Outcome) -> Outcome:
         keeper, hosts = self.keeper, self.hosts

@@ -36,7 +36,8 @@ def host_files(client: Any, files: JobFiles, job_name: str, staging: Staging | N
                "Desktop's)")
         return _volumes(files, client, job_name)
     folder = files.workspace.folder.parent
-    problem = check_folder(client, engine, files.job.image_uri, folder, labels(job_name))
+    probe_labels = labels(job_name, folder=str(files.workspace.folder))
+    problem = check_folder(client, engine, files.job.image_uri, folder, probe_labels)
     if problem is None:
         if not engine.same_kernel and any(i.s3_input_mode == "Pipe" for i in files.job.inputs):
             raise no_fifos(engine)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.job_logs import alarming_host_lines, alarming_lines
 from tests.jobs.reference_pca import reference_pca
 from tests.launcher.conftest import byoc, nothing_left_behind  # noqa: F401 - autouse: no containers left
 
@@ -34,6 +35,9 @@ def run_example(examples: Path, name: str, tmp_path: Path) -> None:
     result = byoc("run", str(examples / f"{name}.yaml"), "--quiet", "--jobs-dir", str(tmp_path / "jobs"))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "status     Completed" in result.stdout
+    # What the user reads of a successful example: no ERROR line, exception or stack trace anywhere.
+    assert not alarming_lines(result.stdout + result.stderr)
+    assert not alarming_host_lines(tmp_path / "jobs")
 
 
 def test_pca_ecg_shards_8_recordings_over_4_hosts_and_matches_plain_pandas(examples: Path, tmp_path: Path) -> None:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import docker
 import pytest
 
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local import credentials
 from launcher.local import record as records
-from launcher.local.options import Staging
+from launcher.local.backend import LocalBackend
+from launcher.local.cluster import LABEL_JOB, labels
+from launcher.local.options import LocalOptions, Staging
 from tests.launcher.conftest import BASE_IMAGE, behave_job, job_folder, local_files, run_local, touch_in_host
 
 
@@ -95,6 +99,23 @@ def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, job
     assert not (tmp_path / "out").exists(), "a failed job must not upload its outputs"
 
 
+def test_when_wait_returns_nothing_labelled_with_the_job_is_left_in_the_engine(tmp_path: Path,
+                                                                              jobs_dir: Path) -> None:
+    """Whatever was made for the job, not only its hosts' containers and network: here a container made while
+    the job runs, labelled as the folder probe and the stagers are (created, never started)."""
+    backend = LocalBackend(LocalOptions(jobs_dir=jobs_dir, stop_grace_seconds=10))
+    name = backend.submit(behave_job(tmp_path, "--sleep-on", "algo-1=3", "--write", "out"))
+    client = docker.from_env()
+    extra = client.api.create_container(BASE_IMAGE, ["true"], labels=labels(name, folder=str(jobs_dir / name)))
+    record = backend.wait(name)
+    assert record.status == "Completed", record.failure_reason
+    selector = {"label": f"{LABEL_JOB}={name}"}
+    assert not client.containers.list(all=True, filters=selector), "a container of the job outlived its end"
+    assert not client.networks.list(filters=selector), "the job's network outlived its end"
+    assert extra["Id"] not in {c.id for c in client.containers.list(all=True)}
+    assert not [n for n in record.notices if "left in the engine" in n], record.notices
+
+
 def test_a_slow_host_keeps_the_job_running_until_it_exits(tmp_path: Path, jobs_dir: Path) -> None:
     job = behave_job(tmp_path, "--sleep-on", "algo-2=4", "--write", "out", instance_count=2)
     record = run_local(job, jobs_dir)
@@ -122,8 +143,9 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
     control.mkdir()
     (control / "README").write_text("the test drops `release` into each host's copy of this channel\n")
     out = tmp_path / "out"
+    name = f"continuous-{uuid.uuid4().hex[:8]}"  # unique: another session may run this test on the same engine
     job = behave_job(
-        tmp_path, "--continuous-then-wait", "out", instance_count=2, job_name="continuous-job",
+        tmp_path, "--continuous-then-wait", "out", instance_count=2, job_name=name,
         inputs=(ProcessingInput(str(control), "/opt/ml/processing/input/control", "control"),),
         outputs=(ProcessingOutput("/opt/ml/processing/output/out", str(out), "out", s3_upload_mode="Continuous"),),
     )
@@ -135,10 +157,10 @@ def test_continuous_output_is_uploaded_while_the_job_runs(tmp_path: Path, jobs_d
     while not ((out / "part-1-algo-1.txt").exists() and (out / "part-1-algo-2.txt").exists()):
         assert time.monotonic() < deadline, "Continuous output did not appear while the job ran"
         time.sleep(0.2)
-    assert records.load(jobs_dir / "continuous-job/job.json").status == "InProgress"
+    assert records.load(jobs_dir / name / "job.json").status == "InProgress"
     assert not (out / "part-2-algo-1.txt").exists()
     for host in ("algo-1", "algo-2"):
-        touch_in_host(jobs_dir, "continuous-job", host, "/opt/ml/processing/input/control/release", staging)
+        touch_in_host(jobs_dir, name, host, "/opt/ml/processing/input/control/release", staging)
     runner.join(90)
     assert result and result[0].status == "Completed", result
     assert sorted(p.name for p in out.iterdir()) == ["part-1-algo-1.txt", "part-1-algo-2.txt", "part-2-algo-1.txt",

@@ -31,7 +31,8 @@ def free_port() -> int:
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`127.0.0.1:<port>` of a registry storing into a temporary folder, for the whole session."""
     if not Path(REGISTRY_BINARY).exists():
-        pytest.skip(f"{REGISTRY_BINARY} is missing: apt-get install -y docker-registry")
+        pytest.fail(f"{REGISTRY_BINARY} is missing: run `make test-tools` (as root; make test does), "
+                    "which installs Debian's docker-registry")
     root = tmp_path_factory.mktemp("registry")
     address = f"127.0.0.1:{free_port()}"
     config = root / "config.yml"

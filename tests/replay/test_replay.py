@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,8 @@ def test_a_replay_and_its_job_file_reproduce_the_job_files_own_outputs(
     tmp_path: Path, data: str, s3_admin: Any, ecr_image: str, create_on_sagemaker: Callable[[Path, str], str],
 ) -> None:
     job_file = write_job(tmp_path, ecr_image)
-    direct = run_byoc("run", str(job_file), "--job-name", "direct", "--jobs-dir", str(tmp_path / "jobs"), "-q")
+    direct_name = f"direct-{uuid.uuid4().hex[:8]}"  # unique: another session may run this test on the same engine
+    direct = run_byoc("run", str(job_file), "--job-name", direct_name, "--jobs-dir", str(tmp_path / "jobs"), "-q")
     assert direct.returncode == 0, direct.stderr + direct.stdout
     expected = results_in_s3(s3_admin, "results/")
     assert [len(json.loads(expected[h])["data"]) for h in HOSTS] == [2, 2]  # sharded
@@ -87,6 +89,7 @@ def test_sample_stages_and_streams_only_the_first_objects_of_each_hosts_share(
     assert refused.exit_code == 2 and "--sample: nothing runs with --job-file" in refused.stderr
 
 
+@pytest.mark.docker  # reaches the engine: without one it errors with DockerException
 def test_an_unknown_job_is_named(faithful_moto: str) -> None:
     result = byoc("replay", "no-such-job", "--job-file", "unused.yaml")
     assert result.exit_code == 2

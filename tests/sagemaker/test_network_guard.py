@@ -39,6 +39,7 @@ def test_an_aws_client_without_endpoint_is_refused_by_name(loopback_only: list[s
     assert forget(loopback_only, before)
 
 
+@pytest.mark.docker
 def test_loopback_and_unix_sockets_pass(moto_endpoint: str) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     with opener.open(f"{moto_endpoint}/moto-api/data.json") as response:

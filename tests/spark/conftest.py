@@ -15,8 +15,8 @@ import pytest
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition
 from launcher.local.backend import LocalBackend
-from launcher.local.cluster import LABEL_JOB, LABEL_KIT
 from launcher.local.options import LocalOptions
+from tests.launcher.conftest import left_behind
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).parent / "apps"
@@ -36,25 +36,17 @@ def spark_image() -> str:
 
 
 @pytest.fixture
-def nothing_left_behind() -> Iterator[None]:
-    """This test's jobs leave no container or network behind.
+def nothing_left_behind(tmp_path: Path) -> Iterator[None]:
+    """No container, network or volume of the jobs this test ran (job folders below tmp_path) outlives it.
 
-    Only jobs named `spark-test-*` are looked at: other sessions may be running their own jobs on the
-    same engine, and sweeping every kit container would kill those.
+    Kept to this test's own jobs, by name: another session running these tests on the same engine has
+    `spark-test-*` jobs of its own in flight, which are neither this test's fault nor this test's to remove.
     """
     yield
     client = docker.from_env()
-
-    def ours(labels: dict[str, str] | None) -> bool:
-        return (labels or {}).get(LABEL_JOB, "").startswith(JOB_PREFIX)
-
-    containers = [c for c in client.containers.list(all=True, filters={"label": LABEL_KIT}) if ours(c.labels)]
-    networks = [n for n in client.networks.list(filters={"label": LABEL_KIT}) if ours(n.attrs.get("Labels"))]
-    for container in containers:
-        container.remove(force=True)
-    for network in networks:
-        network.remove()
-    assert not containers and not networks, f"left behind: {containers} {networks}"
+    for job in sorted({record.parent.name for record in tmp_path.rglob("job.json")}):
+        left = left_behind(client, job)
+        assert not left, f"job {job} left behind: {left}"
 
 
 def job_name(label: str) -> str:

@@ -23,6 +23,7 @@ import pytest
 from launcher.backend import JobStatus
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
 from launcher.local.cluster import LABEL_HOST, LABEL_JOB
+from tests.job_logs import alarming_host_lines
 from tests.launcher.conftest import job_folder
 from tests.spark.conftest import APPS, REPO, REVIEWS, job_name, run_local, timed_run
 
@@ -105,6 +106,7 @@ def test_bundled_job_through_spark_app_on_one_instance(spark_image: str, tmp_pat
     assert rows == expected_us_reviews() and len(rows) == 199
     assert {pq.ParquetFile(p).metadata.row_group(0).column(0).compression for p in out.glob("part-*")} == {"GZIP"}
     assert executor_hosts(spark_events(events)) == {"algo-1"}
+    assert not alarming_host_lines(job_folder(record)), "a successful job's log reads as a success"
 
 
 def test_pyspark_processor_command_runs_on_two_instances(spark_image: str, tmp_path: Path,
@@ -133,6 +135,8 @@ def test_pyspark_processor_command_runs_on_two_instances(spark_image: str, tmp_p
     record = timed_run(request, "preprocess_reviews, 2 instances (PySparkProcessor)", job, tmp_path / "jobs")
     assert record.status == "Completed", record.failure_reason
     assert [h.exit_code for h in record.hosts] == [0, 0]
+    # The cluster's start and stop print no ERROR or stack trace (a worker outliving its master would).
+    assert not alarming_host_lines(job_folder(record)), "a successful job's log reads as a success"
     spark = spark_events(events)
     assert executor_hosts(spark) == {"algo-1", "algo-2"}
     assert task_hosts(spark) == {"algo-1", "algo-2"}
