@@ -12,6 +12,8 @@
         │   ├── JobNotFoundError     ResourceNotFound      no job by that name
         │   ├── JobStateError        ValidationException   e.g. stopping a job that has ended
         │   ├── OutputConflictError  (launcher.local.outputs) two hosts wrote one name differently
+        │   ├── InsufficientVolumeError (launcher.local.disk_space) inputs larger than volume_size_in_gb
+        │   ├── StandInMissingError  (launcher.local.emulation) a query input without local_source
         │   ├── PushUsageError       (launcher.push) a repository or tag ECR would refuse
         │   ├── BaseImageError       (launcher.offline_base) no base image, and none can be made here
         │   ├── ScaffoldError        (launcher.scaffold) `byoc init`: a bad name, a folder that exists, a bad --from
@@ -19,7 +21,8 @@
         │   └── NoEventLogsError     (launcher.spark_history.locate) a job without Spark event logs where it says
         ├── BackendError          3  InternalFailure       the backend cannot run jobs right now
         │   ├── EngineError          no Docker engine, an unusable image, a container not created
-        │   │   └── FolderNotSharedError (launcher.local.sharing) the engine does not see the jobs folder
+        │   │   ├── FolderNotSharedError (launcher.local.sharing) the engine does not see the jobs folder
+        │   │   └── GpuUnavailableError (launcher.local.resources) a GPU instance type, an engine without GPUs
         │   ├── AwsError             the service's own code  an AWS call failed (operation, code, message)
         │   ├── SdkRequestError      (launcher.sagemaker_backend.submit) the SDK would send another request
         │   ├── FeedError            (launcher.local.feeder) a Pipe-mode input could not be streamed
