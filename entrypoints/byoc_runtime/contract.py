@@ -187,7 +187,9 @@ def parse_job_config(file: Path) -> JobConfig:
         else []
     )
     inputs = tuple(_parse_input(reader, path, item) for path, item in reader.items(top, "ProcessingInputs", ""))
-    outputs = tuple(_parse_output(reader, path, item) for path, item in output_items)
+    # A FeatureStoreOutput has no container folder: the job writes to its feature group itself.
+    outputs = tuple(_parse_output(reader, path, item) for path, item in output_items
+                    if item.get("S3Output") is not None or item.get("FeatureStoreOutput") is None)
     _check_unique(reader, "ProcessingInputs", [(c.name, str(c.local_path)) for c in inputs], "InputName")
     _check_unique(
         reader, "ProcessingOutputConfig.Outputs", [(c.name, str(c.local_path)) for c in outputs], "OutputName"
@@ -258,7 +260,7 @@ def _parse_output(reader: _Reader, path: str, item: dict[str, Any]) -> OutputCha
     s3_path = f"{path}.S3Output"
     s3 = reader.field(item, "S3Output", path, required=False)
     if s3 is None:
-        raise reader.fail(s3_path, f"output {name!r} has no S3Output (a FeatureStoreOutput has no container folder)")
+        raise reader.fail(s3_path, f"output {name!r} has neither S3Output nor FeatureStoreOutput")
     s3_output = reader.mapping(s3, s3_path)
     return OutputChannel(
         name=name,

@@ -16,6 +16,7 @@ from launcher.backend import Backend
 from launcher.cli.options import BackendName
 from launcher.errors import UsageError
 from launcher.local.options import Staging
+from launcher.local.resources import GpuFallback
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +32,19 @@ class BackendChoice:
     prefix: str | None = None
     sample: int | None = None  # local: at most this many objects of each input per host
     staging: Staging | None = None
+    resource_limits: bool = True
+    gpu_fallback: GpuFallback | None = None
 
 
 def pick(choice: BackendChoice, err: Console) -> Backend:
     if choice.name is BackendName.sagemaker:
         if choice.staging is not None:
             raise UsageError("--staging: only for the local backend")
+        local_only = [flag for flag, given in (("--no-resource-limits", not choice.resource_limits),
+                                               ("--gpu-fallback", choice.gpu_fallback is not None)) if given]
+        if local_only:
+            raise UsageError(f"{', '.join(local_only)}: only for the local backend (SageMaker runs the instance "
+                             "type itself)")
         return _sagemaker(choice, err)
     given = [flag for flag, value in (("--bucket", choice.bucket), ("--prefix", choice.prefix)) if value is not None]
     if given:
@@ -59,6 +67,8 @@ def _local(choice: BackendChoice) -> Backend:
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
         sample_objects=choice.sample,
         staging=choice.staging,
+        resource_limits=choice.resource_limits,
+        gpu_fallback=choice.gpu_fallback or GpuFallback.ERROR,
     ))
 
 

@@ -22,9 +22,11 @@ from launcher.cli.options import (
     BackendOption,
     BucketOption,
     EndpointOption,
+    GpuFallbackOption,
     JobsDirOption,
     PrefixOption,
     RegionOption,
+    ResourceLimitsOption,
     RoleOption,
     StagingOption,
 )
@@ -47,6 +49,8 @@ def run(
     endpoint_url: EndpointOption = None,
     region: RegionOption = None,
     staging: StagingOption = None,
+    resource_limits: ResourceLimitsOption = True,
+    gpu_fallback: GpuFallbackOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not echo the hosts' logs")] = False,
     wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Follow the job to its end (default), or print "
                                                                  "its name and return while it runs")] = True,
@@ -67,7 +71,7 @@ def run(
     definition = load_job_file(job_file, on_note=lambda note: err.print(Text(f"note: {note}", style="dim")),
                                **{k: v for k, v in overrides.items() if v is not None})
     choice = BackendChoice(backend, jobs_dir, region, endpoint_url, stop_grace_seconds, bucket, prefix,
-                           staging=staging)
+                           staging=staging, resource_limits=resource_limits, gpu_fallback=gpu_fallback)
     chosen = pick(choice, err)
     if dry_run:
         typer.echo(json.dumps(chosen.request_for(definition), indent=2))

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from launcher.local.options import Staging
+from launcher.local.resources import GpuFallback
 
 
 class BackendName(StrEnum):
@@ -36,3 +37,9 @@ StagingOption = Annotated[Staging | None, typer.Option(
     help="local: where each host's /opt/ml lives: bind, a folder of the job's, bind-mounted; volume, a Docker volume "
          "filled and emptied through the engine's API, for an engine that does not see this machine's folders "
          "(default: bind when the engine sees the jobs folder from this machine's kernel, else volume)")]
+ResourceLimitsOption = Annotated[bool, typer.Option(
+    "--resource-limits/--no-resource-limits",
+    help="local: give each host its instance type's CPUs and memory as limits (default), or no limits")]
+GpuFallbackOption = Annotated[GpuFallback | None, typer.Option(
+    case_sensitive=False, help="local: a GPU instance type on an engine without GPUs fails (error, the default) or "
+                               "runs on CPU (cpu)")]

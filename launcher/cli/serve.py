@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from launcher.cli.options import GpuFallbackOption, ResourceLimitsOption
+from launcher.local.resources import GpuFallback
+
 out = Console(soft_wrap=True, highlight=False)
 
 # What `--detach` runs in the background: this very command, in a new interpreter.
@@ -34,6 +37,8 @@ def serve(
     images_file: Annotated[Path | None, typer.Option(
         help="YAML mapping URI_OR_REPOSITORY: LOCAL_IMAGE (default STATE_DIR/images.yaml)")] = None,
     default_bucket: Annotated[str, typer.Option(help="The SDK's default bucket")] = "sagemaker-local",
+    resource_limits: ResourceLimitsOption = True,
+    gpu_fallback: GpuFallbackOption = None,
     print_env: Annotated[bool, typer.Option("--print-env", help="Print the exports a client shell needs")] = False,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background (pid file in the state dir)")] = False,
     stop: Annotated[bool, typer.Option("--stop", help="Stop the background server")] = False,
@@ -51,7 +56,9 @@ def serve(
     options = server.ServeOptions(host=host, port=port, allow_remote=allow_remote, state_dir=state_dir,
                                   jobs_dir=jobs_dir, region=region, s3_endpoint_url=s3_endpoint_url,
                                   image_maps=tuple(parse_mapping(m) for m in image_map or ()),
-                                  images_file=images_file, default_bucket=default_bucket)
+                                  images_file=images_file, default_bucket=default_bucket,
+                                  resource_limits=resource_limits,
+                                  gpu_fallback=gpu_fallback or GpuFallback.ERROR)
     if print_env:
         out.print(Text(server.print_env(options)))
     elif stop:

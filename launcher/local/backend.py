@@ -172,14 +172,14 @@ class _NoticeReader:
 
 
 def refuse_channels_not_emulated(job: JobDefinition) -> None:
-    """Inputs and outputs this backend cannot stage or collect yet: a clear refusal, not a wrong run."""
-    problems = [Problem(f"inputs[{i}].dataset_definition", "the local backend does not run DatasetDefinition "
-                                                           "inputs yet")
-                for i, item in enumerate(job.inputs) if item.dataset_definition is not None]
+    """Inputs and outputs with no container path (app-managed ones may leave it out): this backend stages every
+    input and collects every S3 output through one, so it refuses them clearly instead of running a wrong job."""
+    problems = [Problem(f"inputs[{i}].dataset_definition.local_path", "the local backend needs it: it stages the "
+                                                                      "query's stand-in (local_source) there")
+                for i, item in enumerate(job.inputs)
+                if item.dataset_definition is not None and item.dataset_definition.local_path is None]
     problems += [Problem(f"inputs[{i}].destination", "the local backend needs it: it stages every input")
                  for i, item in enumerate(job.inputs) if item.dataset_definition is None and item.destination is None]
-    problems += [Problem(f"outputs[{i}].feature_store_output", "the local backend does not write to Feature Store")
-                 for i, item in enumerate(job.outputs) if item.feature_store_output is not None]
     problems += [Problem(f"outputs[{i}].source", "the local backend needs it: it collects every output")
                  for i, item in enumerate(job.outputs) if item.feature_store_output is None and item.source is None]
     if problems:

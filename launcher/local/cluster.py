@@ -18,14 +18,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import docker
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.types import DeviceRequest
 
 from launcher.errors import EngineError
+from launcher.local.resources import EngineCapacity, HostResources
 
 LABEL_KIT = "byoc.kit"
 LABEL_JOB = "byoc.job"
@@ -37,6 +39,11 @@ KIT = "byoc-processing"
 SAGEMAKER_ARCHITECTURE = "amd64"
 CLEAR_TIMEOUT_SECONDS = 30.0
 CLEAR_POLL_SECONDS = 0.2
+# A network with no route out: `internal` drops what the engine would forward, and a bridge without an
+# address leaves the containers' default route pointing nowhere, so this machine's own addresses (an S3
+# endpoint on it, the credentials endpoint) are out of reach too. Podman's internal networks have no
+# default route at all and ignore the option.
+ISOLATED_NETWORK: Mapping[str, Any] = {"internal": True, "options": {"com.docker.network.bridge.inhibit_ipv4": "true"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,8 @@ class ClusterSpec:
     arguments: tuple[str, ...] | None
     hosts: tuple[HostSpec, ...]
     sidecar: SidecarSpec | None = None
+    resources: HostResources = field(default_factory=HostResources)  # every host's limits (resources.py)
+    isolated: bool = False  # network isolation: the hosts reach each other and nothing else
 
 
 def engine(hosts: int = 1) -> Any:
@@ -108,6 +117,13 @@ def image_missing(client: Any, image: str) -> str | None:
     return None
 
 
+def engine_capacity(client: Any) -> EngineCapacity:
+    """The engine's CPUs and memory (`docker info`), and whether it runs NVIDIA GPUs (an `nvidia` runtime)."""
+    info = client.info()
+    return EngineCapacity(cpus=int(info["NCPU"]), memory_bytes=int(info["MemTotal"]),
+                          gpus="nvidia" in (info.get("Runtimes") or {}))
+
+
 def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None,
            folder: str | None = None) -> dict[str, str]:
     found = {LABEL_KIT: KIT, LABEL_JOB: job_name}
@@ -139,7 +155,8 @@ class Cluster:
         """Create the job's private network; the containers come with `create()`."""
         try:
             self.network = self.client.networks.create(f"byoc-{self.spec.job_name}", driver="bridge",
-                                                       labels=labels(self.spec.job_name, folder=self.spec.folder))
+                                                       labels=labels(self.spec.job_name, folder=self.spec.folder),
+                                                       **(ISOLATED_NETWORK if self.spec.isolated else {}))
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
         self._podman = self.spec.sidecar is not None and _is_podman(self.client)
@@ -222,6 +239,7 @@ class Cluster:
             labels=labels(self.spec.job_name, host.name, folder=self.spec.folder),
             detach=True,
             **self._network(host, sidecar),
+            **_limits(self.spec.resources),
         )
 
     def _network(self, host: HostSpec, sidecar: Any) -> dict[str, Any]:
@@ -286,6 +304,18 @@ def _in_parallel(action: Callable[[Any], None], containers: list[Any]) -> None:
         return
     with ThreadPoolExecutor(max_workers=len(containers)) as pool:
         list(pool.map(action, containers))
+
+
+def _limits(resources: HostResources) -> dict[str, Any]:
+    """The container options for `resources`: a CPU quota, a memory limit that swap cannot extend, GPUs."""
+    options: dict[str, Any] = {}
+    if resources.cpus is not None:
+        options["nano_cpus"] = round(resources.cpus * 1e9)
+    if resources.memory_bytes is not None:
+        options["mem_limit"] = options["memswap_limit"] = resources.memory_bytes
+    if resources.gpus:
+        options["device_requests"] = [DeviceRequest(count=resources.gpus, capabilities=[["gpu"]])]
+    return options
 
 
 def sweep(client: Any, job_name: str | None = None) -> int:

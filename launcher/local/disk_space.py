@@ -10,15 +10,11 @@ volume too, but only the inputs are known before it runs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from launcher.definition import ProcessingInput
 from launcher.errors import UsageError
-from launcher.storage.listing import SourceObject
+from launcher.local.staging import InputPlans
 
 GB = 1 << 30  # VolumeSizeInGB counts the EBS volume's GiB
-InputPlans = Mapping[str, Mapping[str, list[SourceObject]]]
-"""Input name -> host -> the objects of that input the host gets (staging's plan)."""
 
 
 class InsufficientVolumeError(UsageError):

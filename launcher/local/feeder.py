@@ -15,7 +15,7 @@ For every Pipe-mode input on every host, in that host's copy of the input's Loca
                            reader closed it, and before the previous FIFO's write end is closed, so a
                            reader that sees EOF on `_k` finds `_(k+1)` at once if there is one
 
-The shards are the ones `staging.stage_file_inputs` planned (ShardedByS3Key: key-sorted, round-robin);
+The shards are the ones `staging.plan_inputs` planned (ShardedByS3Key: key-sorted, round-robin);
 an empty shard gets a manifest with only its first line and a FIFO that reads EOF at once.
 
 The launcher never waits on a container's reader:

@@ -22,11 +22,12 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from launcher.definition import JobDefinition
+from launcher.local.disk_space import check_volume
 from launcher.local.feeder import FeedError, PipeFeeder, pipe_channels
 from launcher.local.hostconfig import write_host_files
 from launcher.local.options import Staging
 from launcher.local.progress import Meters
-from launcher.local.staging import InputPlans, stage_file_inputs
+from launcher.local.staging import InputPlans, plan_inputs, stage_planned
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 
@@ -43,6 +44,13 @@ class JobFiles:
     s3: S3ClientProvider
     pipe_epochs: int
     sample: int | None = None  # at most this many objects of each input per host
+
+    def plan_inputs(self) -> InputPlans:
+        """Every input's objects for each host, once they are known to fit each host's volume (disk_space.py):
+        both stagings call this before they copy anything."""
+        plans = plan_inputs(self.job.inputs, self.hosts, self.s3, self.sample)
+        check_volume(self.job.inputs, plans, self.job.volume_size_in_gb)
+        return plans
 
 
 class Feeder(Protocol):
@@ -114,7 +122,9 @@ class BindFiles:
     def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
         f = self.files
         write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)
-        return stage_file_inputs(f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, f.sample, meters)
+        plans = f.plan_inputs()
+        stage_planned(plans, f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, meters)
+        return plans
 
     def feeder(self, plans: InputPlans) -> Feeder:
         f = self.files

@@ -1,16 +1,18 @@
 """One local job from its creation to its recorded end, run by its supervisor (see `launch.py`).
 
-    image and destinations checked, bind mounts or volumes chosen (placement.py)
-    -> config files + inputs per host (stage; Pipe: manifest + FIFO)
+    the job as it runs here (emulation.py: stand-ins, notices) -> limits of its instance type (resources.py)
+    -> image and destinations checked, bind mounts or volumes chosen (placement.py)
+    -> config files + inputs per host (stage; the volume size checked before anything is copied; Pipe:
+    manifest + FIFO)
     meanwhile the launcher's AWS credentials resolved (credentials.py; a notice if there are none)
-    -> network + containers (create; with credentials, each host's sidecar) -> start
+    -> network (internal when isolated) + containers (create; with credentials, each host's sidecar) -> start
     -> supervise until every host exited (run; the credentials' lease renewed meanwhile)
     -> volumes: outputs + exit messages copied out (collect)
     -> outcome -> containers and volumes removed (teardown) while outputs go out (upload) -> job.json finished
 
 A fault found before the containers start (an image that is missing, bind mounts forced on an engine
 that does not see the job folder (`placement.py`), a destination that cannot be written, an input that
-matches nothing) fails the job with the service's `ClientError` and the fault's own exit code; nothing
+matches nothing or does not fit the volume, a query input without a stand-in, GPUs the engine lacks) fails the job with the service's `ClientError` and the fault's own exit code; nothing
 is left running. Whatever happens, the record ends terminal: an unexpected exception is recorded as an
 internal error before it is re-raised for the supervisor's log.
 """
@@ -25,7 +27,19 @@ from typing import Any
 from launcher.backend import StopCause
 from launcher.definition import DEFAULT_MAX_RUNTIME_IN_SECONDS, JobDefinition
 from launcher.errors import EXIT_FAILED, LauncherError
-from launcher.local.cluster import LABEL_JOB, Cluster, ClusterSpec, HostSpec, check_image, clear, engine, image_missing
+from launcher.instance_types import instance_type
+from launcher.local import emulation
+from launcher.local.cluster import (
+    LABEL_JOB,
+    Cluster,
+    ClusterSpec,
+    HostSpec,
+    check_image,
+    clear,
+    engine,
+    engine_capacity,
+    image_missing,
+)
 from launcher.local.credentials import ISOLATED, CredentialsResolver, JobCredentials, LeaseRenewal
 from launcher.local.explaining import hints_for, warnings_for
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
@@ -37,6 +51,7 @@ from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
 from launcher.local.placement import host_files
 from launcher.local.progress import Meter, Meters
+from launcher.local.resources import HostResources, host_resources
 from launcher.local.staging import InputPlans
 from launcher.local.stopping import read_stop_request
 from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor, stop_reason
@@ -53,7 +68,8 @@ class _StoppedEarly(Exception):
 class JobRun:
     def __init__(self, job: JobDefinition, request: dict[str, Any], arn: str, workspace: JobWorkspace,
                  hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper) -> None:
-        self.job = job
+        self.definition = job  # as submitted; `job` is what runs here (emulation.py)
+        self.job = job = emulation.local_definition(job)
         self.request = request
         self.arn = arn
         self.workspace = workspace
@@ -82,10 +98,16 @@ class JobRun:
     def _run(self) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
+            for line in emulation.notices(self.definition, self.workspace):
+                keeper.notice(line)
+            emulation.check_stand_ins(self.definition)
             client = engine(len(hosts))
-            isolated = job.network_config is not None and job.network_config.enable_network_isolation
+            isolated = emulation.is_isolated(job)  # an isolated job's containers get no credentials
             resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
                                                                  lambda image: image_missing(client, image))
+            resources = host_resources(instance_type(job.instance_type), len(hosts), engine_capacity(client),
+                                       keeper.notice, limits=self.options.resource_limits,
+                                       gpu_fallback=self.options.gpu_fallback)
             check_image(client, job.image_uri)
             for output in job.outputs:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
@@ -95,11 +117,12 @@ class JobRun:
                                                      self.options.pipe_epochs, self.options.sample_objects),
                                     keeper.record.job_name, self.options.staging, keeper.notice)
         try:
-            return self._run_staged(client, self.files, resolver)
+            return self._run_staged(client, self.files, resolver, resources)
         finally:
             self.files.remove()  # done by the teardown unless the job ended before it
 
-    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver | None) -> Outcome:
+    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver | None,
+                    resources: HostResources) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         with keeper.timed("stage"):
             keeper.phase_all(hosts, "staging", 0)
@@ -117,7 +140,8 @@ class JobRun:
             job_name=keeper.record.job_name, folder=str(self.workspace.folder), image=job.image_uri,
             entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),
-            sidecar=credentials.sidecar() if credentials is not None else None)
+            sidecar=credentials.sidecar() if credentials is not None else None,
+            resources=resources, isolated=emulation.is_isolated(job))
         feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
         # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
         opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})

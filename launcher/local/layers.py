@@ -49,7 +49,7 @@ from launcher.local.cluster import labels
 from launcher.local.hostconfig import write_host_files
 from launcher.local.hostfiles import BindFiles, JobFiles
 from launcher.local.progress import Meters
-from launcher.local.staging import InputPlans, fetch, in_parallel, plan_inputs, stage_planned
+from launcher.local.staging import InputPlans, fetch, in_parallel, stage_planned
 from launcher.local.workspace import CONTAINER_ML
 from launcher.storage.locations import LocalLocation, parse_location
 
@@ -108,7 +108,7 @@ class LayeredFiles(BindFiles):
     def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
         f = self.files
         write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)
-        plans = plan_inputs(f.job.inputs, f.hosts, f.s3, f.sample)
+        plans = f.plan_inputs()  # checked against the volume size
         self.layered = saved_bytes(f.job, plans) >= MIN_SAVED_BYTES
         if not self.layered:
             stage_planned(plans, f.job.inputs, f.workspace, f.hosts, f.s3, on_host_done, meters)

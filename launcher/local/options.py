@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
 
+from launcher.local.resources import GpuFallback
+
 DEFAULT_REGION = "us-east-1"
 # Runs each host's credentials sidecar (launcher/local/credentials.py): any image with python3 would do.
 DEFAULT_CREDENTIALS_IMAGE = "byoc/base:latest"
@@ -52,3 +54,6 @@ class LocalOptions:
     supervision: Supervision = Supervision.THREAD
     staging: Staging | None = None  # None: chosen per job, see Staging
     credentials_image: str = DEFAULT_CREDENTIALS_IMAGE
+    # Each host's CPU and memory limits are its instance type's (resources.py); False: no limits.
+    resource_limits: bool = True
+    gpu_fallback: GpuFallback = GpuFallback.ERROR  # a GPU type on an engine without GPUs: fail, or run on CPU

@@ -41,7 +41,7 @@ from launcher.local.hostconfig import write_host_files
 from launcher.local.hostfiles import Feeder, JobFiles
 from launcher.local.options import Staging
 from launcher.local.progress import Meters
-from launcher.local.staging import InputPlans, in_parallel, plan_inputs
+from launcher.local.staging import InputPlans, in_parallel
 from launcher.local.workspace import CONTAINER_ML
 
 ML = str(CONTAINER_ML)
@@ -99,7 +99,7 @@ class VolumeFiles:
     def stage(self, on_host_done: Callable[[str], None], meters: Meters) -> InputPlans:
         f = self.files
         write_host_files(f.workspace, f.job, f.request, f.arn, f.hosts)  # the copy kept in the job folder
-        plans = plan_inputs(f.job.inputs, f.hosts, f.s3, f.sample)
+        plans = f.plan_inputs()
         for channel in f.job.inputs:
             assert channel.input_name is not None, "a normalized S3 input"
             if channel.s3_input_mode == "File":

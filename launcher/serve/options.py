@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from launcher.errors import UsageError
+from launcher.local.resources import GpuFallback
 
 DEFAULT_PORT = 8580
 DEFAULT_REGION = "us-east-1"
@@ -41,6 +42,8 @@ class ServeOptions:
     image_maps: tuple[tuple[str, str], ...] = ()
     images_file: Path | None = None  # default <state>/images.yaml when it exists
     default_bucket: str = DEFAULT_BUCKET
+    resource_limits: bool = True  # False: jobs' hosts get no CPU and memory limits (LocalOptions.resource_limits)
+    gpu_fallback: GpuFallback = GpuFallback.ERROR
 
     @property
     def state(self) -> Path:
@@ -60,6 +63,10 @@ class ServeOptions:
             args += ["--images-file", str(self.images_file)]
         for source, target in self.image_maps:
             args += ["--image-map", f"{source}={target}"]
+        if not self.resource_limits:
+            args.append("--no-resource-limits")
+        if self.gpu_fallback is not GpuFallback.ERROR:
+            args += ["--gpu-fallback", self.gpu_fallback.value]
         return args
 
     def check(self) -> None:

@@ -133,7 +133,8 @@ def start(options: ServeOptions, log: TextIO = sys.stderr) -> Running:
         # Jobs are supervised by threads of this process: they belong to the server; if it dies, the next reader
         # reconciles them to Failed.
         local = LocalOptions(jobs_dir=options.jobs_dir or jobs_root(), region=options.region, endpoint_url=jobs_s3_url,
-                             supervision=Supervision.THREAD)
+                             supervision=Supervision.THREAD, resource_limits=options.resource_limits,
+                             gpu_fallback=options.gpu_fallback)
         backend = LocalBackend(local)
         images = ImageResolver.build(options.image_maps, options.images_file or state / "images.yaml",
                                      _is_local_image, notice)
