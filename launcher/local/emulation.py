@@ -66,8 +66,8 @@ def notices(job: JobDefinition, workspace: JobWorkspace) -> list[str]:
     """What the user should hear once about how this job runs here, beside SageMaker."""
     lines = []
     if is_isolated(job):
-        lines.append("network isolation: the hosts reach each other and nothing else (no internet, no S3, no AWS "
-                     "credentials), as on SageMaker")
+        lines.append("network isolation: the hosts reach each other and nothing else (no internet, no S3), as on "
+                     "SageMaker")
     for item in job.inputs:
         dataset = item.dataset_definition
         if dataset is not None and item.local_source is not None:

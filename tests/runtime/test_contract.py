@@ -33,6 +33,16 @@ def test_configured_context_exposes_channels_outputs_and_hosts(tree: MlTree) -> 
     assert ctx.output_dir("train").is_dir()
 
 
+def test_a_feature_store_output_is_no_output_of_the_context(tree: MlTree) -> None:
+    """A FeatureStoreOutput has no container folder (the job writes to its feature group itself): the job
+    loads, and its context lists only the S3 outputs."""
+    job = job_config(outputs={"train": "/opt/ml/processing/output/train"})
+    job["ProcessingOutputConfig"]["Outputs"].append(
+        {"OutputName": "features", "AppManaged": True, "FeatureStoreOutput": {"FeatureGroupName": "orders"}})
+    tree.write_config(job)
+    assert [o.name for o in load(tree).job.outputs] == ["train"]
+
+
 def test_no_config_files_gives_documented_defaults(tree: MlTree) -> None:
     (tree.root / "processing/input/data").mkdir(parents=True)
     (tree.root / "processing/input/code").mkdir(parents=True)
@@ -87,6 +97,11 @@ def mutated(change) -> str:
         (
             mutated(lambda j: j["ProcessingInputs"].append(j["ProcessingInputs"][0])),
             "processingjobconfig.json: ProcessingInputs[1].InputName: 'raw' is used twice",
+        ),
+        (
+            mutated(lambda j: j["ProcessingOutputConfig"]["Outputs"][0].pop("S3Output")),
+            "processingjobconfig.json: ProcessingOutputConfig.Outputs[0].S3Output: output 'out' has neither S3Output "
+            "nor FeatureStoreOutput",
         ),
         (
             mutated(lambda j: j["Environment"].update(N=1)),
