@@ -12,9 +12,10 @@
 
 A fault found before the containers start (an image that is missing, bind mounts forced on an engine
 that does not see the job folder (`placement.py`), a destination that cannot be written, an input that
-matches nothing or does not fit the volume, a query input without a stand-in, GPUs the engine lacks) fails the job with the service's `ClientError` and the fault's own exit code; nothing
-is left running. Whatever happens, the record ends terminal: an unexpected exception is recorded as an
-internal error before it is re-raised for the supervisor's log.
+matches nothing or does not fit the volume, a query input without a stand-in, GPUs the engine lacks)
+fails the job with the service's `ClientError` and the fault's own exit code; nothing is left running.
+Whatever happens, the record ends terminal: an unexpected exception is recorded as an internal error
+before it is re-raised for the supervisor's log.
 """
 
 from __future__ import annotations

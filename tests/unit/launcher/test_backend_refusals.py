@@ -11,6 +11,7 @@ from launcher.definition import (
     DatasetDefinition,
     FeatureStoreOutput,
     JobDefinition,
+    NetworkConfig,
     ProcessingInput,
     ProcessingOutput,
 )
