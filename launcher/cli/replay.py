@@ -11,7 +11,7 @@ from rich.text import Text
 
 from launcher.cli.backends import BackendChoice, pick
 from launcher.cli.follow import follow
-from launcher.cli.options import BackendName, JobsDirOption
+from launcher.cli.options import BackendName, GpuFallbackOption, JobsDirOption, ResourceLimitsOption
 from launcher.cli.render import exit_code, show
 from launcher.errors import EXIT_COMPLETED, UsageError
 
@@ -39,6 +39,8 @@ def replay(
     job_name: Annotated[str | None, typer.Option(help="Name of the local job (default: the job's, timestamped)")]
     = None,
     jobs_dir: JobsDirOption = None,
+    resource_limits: ResourceLimitsOption = True,
+    gpu_fallback: GpuFallbackOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not echo the hosts' logs")] = False,
 ) -> None:
     """Run a SageMaker processing job again on the local Docker engine, from DescribeProcessingJob."""
@@ -63,7 +65,8 @@ def replay(
         job_file.write_text(job_file_text(replayed.definition, comments=replayed.comments()), encoding="utf-8")
         out.print(Text(str(job_file)))
         return
-    chosen = pick(BackendChoice(BackendName.local, jobs_dir, replayed.source.region, sample=sample), err)
+    chosen = pick(BackendChoice(BackendName.local, jobs_dir, replayed.source.region, sample=sample,
+                                resource_limits=resource_limits, gpu_fallback=gpu_fallback), err)
     name = chosen.submit(replayed.definition)
     err.print(Text(f"submitted {name} ({chosen.name} backend), a replay of {replayed.source.job_arn}", style="dim"))
     status = follow(chosen, name, err, echo_logs=not quiet)

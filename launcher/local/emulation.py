@@ -58,6 +58,11 @@ def check_stand_ins(job: JobDefinition) -> None:
             )
 
 
+def kept_folders(job: JobDefinition) -> tuple[str, ...]:
+    """The container folders of `job`'s Feature Store outputs: not uploaded, but kept in the job folder."""
+    return tuple(item.source for item in job.outputs if item.feature_store_output is not None and item.source)
+
+
 def is_isolated(job: JobDefinition) -> bool:
     return job.network_config is not None and job.network_config.enable_network_isolation
 

@@ -44,6 +44,9 @@ class JobFiles:
     s3: S3ClientProvider
     pipe_epochs: int
     sample: int | None = None  # at most this many objects of each input per host
+    # Container folders of outputs the job delivers itself (Feature Store, emulation.kept_folders): brought
+    # into hosts/<host>/ml/ like any output, never uploaded.
+    kept: tuple[str, ...] = ()
 
     def plan_inputs(self) -> InputPlans:
         """Every input's objects for each host, once they are known to fit each host's volume (disk_space.py):

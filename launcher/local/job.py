@@ -115,7 +115,8 @@ class JobRun:
                 check_destination(parse_location(output.destination), self.s3)
             # Before anything is written for the containers: bind mounts only where the engine sees them.
             self.files = host_files(client, JobFiles(job, self.request, self.arn, self.workspace, hosts, self.s3,
-                                                     self.options.pipe_epochs, self.options.sample_objects),
+                                                     self.options.pipe_epochs, self.options.sample_objects,
+                                                     emulation.kept_folders(self.definition)),
                                     keeper.record.job_name, self.options.staging, keeper.notice)
         try:
             return self._run_staged(client, self.files, resolver, resources)

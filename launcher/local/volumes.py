@@ -68,6 +68,7 @@ class VolumeFiles:
         for output in files.job.outputs:
             assert output.source is not None, "an S3 output of a validated definition has a source"
             self.outputs.append((output.source, output.s3_upload_mode == "Continuous"))
+        self.outputs += [(source, False) for source in files.kept]
         self._made: dict[str, list[str]] = {"volumes": [], "containers": []}
         self._stagers: dict[str, str] = {}
         self._lock = threading.Lock()

@@ -1,5 +1,8 @@
 """Network isolation locally: the hosts reach each other and nothing else, as on SageMaker.
 
+(The internet is not tried, as no test leaves this machine: an isolated host's default gateway, the way
+to it, does not answer, where an open host's does.)
+
 The same job (scripts/reach_s3.py: resolve and connect to every other host, then put an object in S3)
 runs with and without `enable_network_isolation`, against a moto server on an address of this machine
 that containers reach (169.254.170.2, see test_aws_inside.py): without isolation it puts its objects;
@@ -77,6 +80,7 @@ def test_an_isolated_job_cannot_reach_s3_and_the_same_job_without_isolation_can(
     keys = [o["Key"] for o in s3(container_moto).list_objects_v2(Bucket=bucket)["Contents"]]
     assert keys == ["algo-1.txt", "algo-2.txt"]
     assert not any(n.startswith("network isolation") for n in opened.notices)
+    assert json.loads((tmp_path / "open/algo-1.json").read_text())["gateway"] == "answers"
 
     isolated = run_local(reach_job(tmp_path, bucket, "isolated", isolated=True), jobs_dir,
                          endpoint_url=container_moto)
@@ -92,4 +96,5 @@ def test_an_isolated_job_cannot_reach_s3_and_the_same_job_without_isolation_can(
         report = json.loads((folder / f"hosts/{host}/ml/processing/output/out/{host}.json").read_text())
         assert sorted(report["resolved"]) == list(HOSTS)
         assert report["reached"] == [h for h in HOSTS if h != host]
+        assert report["gateway"] in ("none", "silent")  # no way past the job's network: no internet either
         assert credentials.FULL_URI_ENV not in report["env"] and credentials.TOKEN_ENV not in report["env"]

@@ -11,13 +11,16 @@ from typing import Any
 from launcher.backend import describe_response
 from launcher.definition import FeatureStoreOutput, JobDefinition, NetworkConfig, ProcessingOutput
 from launcher.local import record as records
+from launcher.local.options import Staging
 from tests.launcher.conftest import BASE_IMAGE, SCRIPTS, job_folder, run_local
 
 VOLUME_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 FEATURES = "/opt/ml/processing/output/features"
 
 
-def test_fields_with_no_local_effect_are_echoed_everywhere_and_said_once(tmp_path: Path, jobs_dir: Path) -> None:
+def test_fields_with_no_local_effect_are_echoed_everywhere_and_said_once(
+    tmp_path: Path, jobs_dir: Path, staging: Staging
+) -> None:
     job = JobDefinition(
         image_uri=BASE_IMAGE, code=str(SCRIPTS / "listing.py"), command=("python3",),
         arguments=("--write-into", FEATURES), instance_count=2, instance_type="ml.t3.medium", job_name="passthrough",
@@ -30,7 +33,7 @@ def test_fields_with_no_local_effect_are_echoed_everywhere_and_said_once(tmp_pat
                  ProcessingOutput(FEATURES, output_name="features", app_managed=True,
                                   feature_store_output=FeatureStoreOutput("orders"))),
     )
-    status = run_local(job, jobs_dir)
+    status = run_local(job, jobs_dir, staging=staging)
     assert status.status == "Completed", status.failure_reason
 
     folder = job_folder(status)

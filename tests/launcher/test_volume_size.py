@@ -8,6 +8,7 @@ import dataclasses
 from pathlib import Path
 
 from launcher.definition import ProcessingInput
+from launcher.local.options import Staging
 from tests.launcher.conftest import SCRIPTS, behave_job, job_folder, run_local
 
 GIB = 1 << 30
@@ -22,9 +23,11 @@ def big_input(tmp_path: Path) -> ProcessingInput:
     return ProcessingInput(str(data), "/opt/ml/processing/input/big", "big")
 
 
-def test_inputs_larger_than_the_volume_fail_the_job_before_anything_is_copied(tmp_path: Path, jobs_dir: Path) -> None:
+def test_inputs_larger_than_the_volume_fail_the_job_before_anything_is_copied(
+    tmp_path: Path, jobs_dir: Path, staging: Staging
+) -> None:
     job = behave_job(tmp_path, "--write", "out", inputs=(big_input(tmp_path),), volume_size_in_gb=1, job_name="too-big")
-    status = run_local(job, jobs_dir)
+    status = run_local(job, jobs_dir, staging=staging)
     assert status.status == "Failed"
     total = 3 * GIB // 2 + 2 + (SCRIPTS / "behave.py").stat().st_size
     assert status.failure_reason == (

@@ -3,8 +3,9 @@
     reach_s3.py BUCKET
 
 Each host resolves every host, connects to every other host's port 7777 (each listens there until every
-peer has connected), and writes <host>.json to output `out` (the addresses, the peers it reached, the AWS
-variables it was given), so a test can read it from the job folder even when the job fails; then it puts
+peer has connected), and writes <host>.json to output `out` (the addresses, the peers it reached, whether
+its default gateway, the way to anything past its network (the internet), answers, the AWS variables it
+was given), so a test can read it from the job folder even when the job fails; then it puts
 <host>.txt into BUCKET with boto3, the endpoint from AWS_ENDPOINT_URL, and fails as boto3 fails.
 """
 
@@ -31,7 +32,7 @@ def main(argv: Sequence[str]) -> None:
     accepted = threading.Thread(target=_accept, args=(listener, len(peers)), daemon=True)
     accepted.start()
     report = {"resolved": {h: _resolve(h) for h in ctx.hosts}, "reached": [h for h in peers if _connect(h)],
-              "env": sorted(k for k in os.environ if k.startswith("AWS_"))}
+              "gateway": _gateway(), "env": sorted(k for k in os.environ if k.startswith("AWS_"))}
     accepted.join(60)  # stay reachable until every peer has connected
     (ctx.output_dir("out") / f"{host}.json").write_text(json.dumps(report))
     print(f"{host} resolved {report['resolved']}; putting its object", flush=True)
@@ -40,6 +41,23 @@ def main(argv: Sequence[str]) -> None:
         boto3.client("s3").put_object(Bucket=argv[0], Key=f"{host}.txt", Body=host.encode())
     finally:
         print(f"{host} tried S3 for {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+
+
+def _gateway() -> str:
+    """"none" (no default route), "answers" (the gateway, on this machine, accepts or refuses a connection:
+    past it lies the internet) or "silent" (the route leads to no one)."""
+    with open("/proc/net/route") as table:
+        hops = [line.split()[2] for line in list(table)[1:] if line.split()[1] == "00000000"]
+    if not hops:
+        return "none"
+    address = socket.inet_ntoa(int(hops[0], 16).to_bytes(4, "little"))
+    try:
+        socket.create_connection((address, 9), timeout=5).close()  # the discard port: refused is an answer too
+    except ConnectionRefusedError:
+        return "answers"
+    except OSError:
+        return "silent"
+    return "answers"
 
 
 def _accept(listener: socket.socket, count: int) -> None:
