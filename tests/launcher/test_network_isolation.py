@@ -5,17 +5,15 @@ to it, does not answer, where an open host's does.)
 
 The same job (scripts/reach_s3.py: resolve and connect to every other host, then put an object in S3)
 runs with and without `enable_network_isolation`, against a moto server on an address of this machine
-that containers reach (169.254.170.2, see test_aws_inside.py): without isolation it puts its objects;
-isolated, boto3 cannot reach the endpoint and the job fails as it would on SageMaker, while its hosts
-still reached each other.
+that containers reach (tests/conftest.py's container_moto, on a network gateway of the engine's):
+without isolation it puts its objects; isolated, boto3 cannot reach the endpoint and the job fails as
+it would on SageMaker, while its hosts still reached each other.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +29,9 @@ SKLEARN_IMAGE = "byoc/sklearn:latest"  # has boto3
 HOSTS = ("algo-1", "algo-2")
 
 
-@pytest.fixture(scope="module")
-def container_moto() -> Iterator[str]:
-    """A moto server that this process and the job's containers reach at one URL."""
-    with socket.socket() as probe:
-        try:
-            probe.bind((credentials.ENDPOINT_ADDRESS, 0))
-        except OSError:
-            pytest.fail(f"{credentials.ENDPOINT_ADDRESS} is not on this host's loopback: run `make engine` as root")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address=credentials.ENDPOINT_ADDRESS, port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
 def bucket(container_moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("NO_PROXY", f"127.0.0.1,localhost,{credentials.ENDPOINT_ADDRESS}")
+    monkeypatch.setenv("NO_PROXY", "*")  # the moto server is this machine's: never through a proxy
     name = f"bkt-{secrets.token_hex(4)}"
     s3(container_moto).create_bucket(Bucket=name)
     return name
