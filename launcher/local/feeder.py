@@ -40,6 +40,7 @@ FIFOs from inside the engine.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import errno
 import fcntl
@@ -54,6 +55,7 @@ from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from launcher.definition import ProcessingInput
 from launcher.errors import BackendError
@@ -145,18 +147,11 @@ class _Stopping(Exception):
     """stop() was called while a writer waited."""
 
 
-class PipeFeeder:
-    """The writer threads of a job's Pipe inputs; a context manager whose exit stops them."""
+class FeedState(abc.ABC):
+    """What both feeders (this one and volume_feeder's) keep of their writer threads: the first fault, the
+    channels a reader opened, the stop signal; a context manager whose exit calls `stop()`."""
 
-    def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int = 1,
-                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        if epochs < 1:
-            raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
-        self.channels = channels
-        self.s3 = s3
-        self.epochs = epochs
-        self.chunk_size = chunk_size
-        self.stop_timeout = stop_timeout
+    def __init__(self) -> None:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._error: FeedError | None = None
@@ -178,6 +173,40 @@ class PipeFeeder:
         """(input name, host) of every channel whose FIFO some reader opened: its writer got going."""
         with self._lock:
             return frozenset(self._opened)
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """End every writer and remove what was made for them."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def _fault(self, error: FeedError) -> None:
+        with self._lock:
+            if self._error is None:
+                self._error = error
+
+    def _mark_opened(self, channel: PipeChannel) -> None:
+        with self._lock:
+            self._opened.add((channel.input_name, channel.host))
+
+
+class PipeFeeder(FeedState):
+    """The writer threads of a job's Pipe inputs; a context manager whose exit stops them."""
+
+    def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int = 1,
+                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
+        if epochs < 1:
+            raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
+        super().__init__()
+        self.channels = channels
+        self.s3 = s3
+        self.epochs = epochs
+        self.chunk_size = chunk_size
+        self.stop_timeout = stop_timeout
 
     def prepare(self) -> None:
         """Write every manifest and make every `_0` FIFO: before the containers start. On failure the
@@ -210,23 +239,11 @@ class PipeFeeder:
                 with contextlib.suppress(FileNotFoundError):
                     channel.fifo(epoch).unlink()
 
-    def __enter__(self) -> PipeFeeder:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _fault(self, error: FeedError) -> None:
-        with self._lock:
-            if self._error is None:
-                self._error = error
-
     def _feed(self, channel: PipeChannel) -> None:
         try:
             for epoch in range(self.epochs):
                 fd = self._open_writer(channel, epoch)
-                with self._lock:
-                    self._opened.add((channel.input_name, channel.host))
+                self._mark_opened(channel)
                 try:
                     _raise_pipe_size(fd)
                     try:

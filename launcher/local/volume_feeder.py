@@ -35,14 +35,21 @@ import threading
 import time
 import traceback
 from pathlib import Path, PurePosixPath
-from types import TracebackType
 from typing import Any
 
 from docker.errors import APIError
 
 from launcher.errors import LauncherError
 from launcher.local.archive import Fifo, LocalFile, tar_stream
-from launcher.local.feeder import CHUNK_SIZE, DEFAULT_STOP_TIMEOUT, FeedError, PipeChannel, manifest_text, object_chunks
+from launcher.local.feeder import (
+    CHUNK_SIZE,
+    DEFAULT_STOP_TIMEOUT,
+    FeedError,
+    FeedState,
+    PipeChannel,
+    manifest_text,
+    object_chunks,
+)
 from launcher.local.staging import in_parallel
 from launcher.local.volumes import VolumeFiles
 from launcher.local.workspace import CONTAINER_ML
@@ -58,41 +65,22 @@ class _Stopping(Exception):
     """stop() was called while a writer waited."""
 
 
-class VolumeFeeder:
+class VolumeFeeder(FeedState):
     """The feeder containers of a job's Pipe inputs and the threads streaming into them."""
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, files: VolumeFiles, *, epochs: int = 1,
                  chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
         if epochs < 1:
             raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
+        super().__init__()
         self.channels = channels
         self.s3 = s3
         self.files = files
         self.epochs = epochs
         self.chunk_size = chunk_size
         self.stop_timeout = stop_timeout
-        self._stopping = threading.Event()
-        self._lock = threading.Lock()
-        self._error: FeedError | None = None
-        self._threads: list[threading.Thread] = []
         self._feeds: list[_Feed] = []
         self._first: dict[int, _Feed] = {}  # channel index -> its epoch-0 feeder
-        self._opened: set[tuple[str, str]] = set()
-
-    @property
-    def error(self) -> FeedError | None:
-        with self._lock:
-            return self._error
-
-    @property
-    def failed(self) -> bool:
-        return self.error is not None
-
-    @property
-    def opened(self) -> frozenset[tuple[str, str]]:
-        """(input name, host) of every channel whose FIFO some reader opened: its feeder said `opened`."""
-        with self._lock:
-            return frozenset(self._opened)
 
     def fifo(self, channel: PipeChannel, epoch: int) -> PurePosixPath:
         """The FIFO's path in the host's container."""
@@ -138,17 +126,6 @@ class VolumeFeeder:
             feeds, self._feeds = self._feeds, []
         in_parallel(tuple(feeds), lambda feed: feed.remove())
 
-    def __enter__(self) -> VolumeFeeder:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self.stop()
-
-    def _fault(self, error: FeedError) -> None:
-        with self._lock:
-            if self._error is None:
-                self._error = error
-
     def _start_feed(self, channel: PipeChannel, epoch: int) -> _Feed:
         feed = _Feed(self.files, channel, self.fifo(channel, epoch))
         with self._lock:
@@ -189,8 +166,7 @@ class VolumeFeeder:
         """Every object into the feeder's stdin, once the reader is there; returns early, quietly, once the
         reader has closed the FIFO."""
         feed.wait_opened(self._stopping)
-        with self._lock:
-            self._opened.add((channel.input_name, channel.host))
+        self._mark_opened(channel)
         for obj in channel.objects:
             if self._stopping.is_set():
                 raise _Stopping
