@@ -31,20 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.s3_server import client, make_file, put_objects, s3_server
+from bench.staging import READ_ALL  # the same Pipe reader as the staging bench
 from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report
 
 IMAGE = "byoc/base:latest"
 RSS_BUDGET_MB = 300.0
-READ_ALL = '''
-from byoc_runtime import load_context, open_channel, run
-
-def main(argv):
-    with open_channel(load_context(), "data") as stream:
-        while stream.read(1 << 20):
-            pass
-
-run(main)
-'''
 
 
 def job_file(root: Path, prefix: str, mode: str) -> Path:
