@@ -1,14 +1,15 @@
-"""The job's hosts as Docker containers on one private network, where each name algo-i resolves.
+"""The job's hosts as Docker containers, where each name algo-i resolves (a private network when there are several).
 
 The only module that talks to the engine (docker-py has no type hints; it stays behind this one).
 Everything it creates carries the labels below, so `byoc` and the tests can find and sweep it, and
 `Cluster` is a context manager that removes its containers and network however the job ends.
 
 With a `SidecarSpec` (a job with AWS credentials, see credentials.py) each host is two containers: a
-sidecar that owns the host's network namespace (its name, alias and address on the job's network) and
-runs beside it, and the host's own container, which joins that namespace, so the two share a loopback
-and the host still has one interface. The sidecar is started in `create()`, while the host's container
-is created, so it runs before the host's container starts; it is removed after it.
+sidecar that owns the host's network namespace (its name, alias and address on the job's network, or
+its place on the default bridge) and runs beside it, and the host's own container, which joins that
+namespace, so the two share a loopback and the host still has one interface. The sidecar is started in
+`create()`, while the host's container is created, so it runs before the host's container starts; it is
+removed after it.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
-
-import docker
-from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-from docker.types import DeviceRequest
+from typing import Any, TypeVar
 
 from launcher.errors import EngineError
+from launcher.local.dockerpy import APIError, DeviceRequest, DockerException, ImageNotFound, NotFound, docker
 from launcher.local.resources import EngineCapacity, HostResources
 
 LABEL_KIT = "byoc.kit"
@@ -44,6 +42,9 @@ CLEAR_POLL_SECONDS = 0.2
 # endpoint on it, the credentials endpoint) are out of reach too. Podman's internal networks have no
 # default route at all and ignore the option.
 ISOLATED_NETWORK: Mapping[str, Any] = {"internal": True, "options": {"com.docker.network.bridge.inhibit_ipv4": "true"}}
+MAX_PARALLEL_REQUESTS = 16  # create and start requests in flight at once: the engine serialises more anyway
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,9 @@ class ClusterSpec:
     hosts: tuple[HostSpec, ...]
     sidecar: SidecarSpec | None = None
     resources: HostResources = field(default_factory=HostResources)  # every host's limits (resources.py)
-    isolated: bool = False  # network isolation: the hosts reach each other and nothing else
+    # Network isolation: the hosts reach each other and nothing else, on an internal network of the job's
+    # own even with one host (the default bridge routes out).
+    isolated: bool = False
 
 
 def engine(hosts: int = 1) -> Any:
@@ -137,160 +140,196 @@ def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None
 
 
 class Cluster:
-    """The network on enter, the hosts' containers on `create()` and `start()`; on exit everything is removed."""
+    """The job's hosts in the engine, removed however the job ends (`remove()`, or `with`).
+
+    `open()` starts making what the containers will join while the job is being staged, so the job does
+    not wait for it: a multi-host job's private network, where each host resolves the others by name.
+    A 1-host job needs none (unless it is network-isolated): its container's own name (`algo-1`)
+    resolves through the hosts file the engine writes on any network, so it joins the engine's default
+    bridge and pays for no network; with a sidecar, the sidecar joins the default bridge under the host's
+    name and the host's container shares its namespace and hosts file. Containers are handled by ID
+    through the engine's API: one request per host per step, never the extra inspect a docker-py
+    `Container` object costs when it is made.
+    """
 
     def __init__(self, client: Any, spec: ClusterSpec) -> None:
         self.client = client
         self.spec = spec
-        self.network: Any = None
-        self.containers: dict[str, Any] = {}
-        self.sidecars: dict[str, Any] = {}
-        self._podman = False
+        self.containers: dict[str, str] = {}  # host -> container ID
+        self.sidecars: dict[str, str] = {}  # host -> its sidecar's container ID
         self._lock = threading.Lock()
+        self._network: Future[str] | None = None
+        self._opener: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> Cluster:
         return self.open()
 
     def open(self) -> Cluster:
-        """Create the job's private network; the containers come with `create()`."""
+        """Start creating the job's private network (if it needs one) in the background; `create()` waits for it."""
+        if self._network is None and (len(self.spec.hosts) > 1 or self.spec.isolated):
+            self._opener = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
+            self._network = self._opener.submit(self._create_network)
+        return self
+
+    def respec(self, spec: ClusterSpec) -> None:
+        """Run the hosts as `spec` says, from `create()` on: what a job learns while its network is being made (its
+        hosts' credentials and sidecar). The network depends only on what `spec` must keep."""
+        kept = (self.spec.job_name, self.spec.folder, len(self.spec.hosts), self.spec.isolated)
+        if self.containers or self.sidecars or (spec.job_name, spec.folder, len(spec.hosts), spec.isolated) != kept:
+            raise ValueError("a cluster's spec changes only before its containers, and never its network's needs")
+        self.spec = spec
+
+    def _create_network(self) -> str:
+        name = f"byoc-{self.spec.job_name}"
         try:
-            self.network = self.client.networks.create(f"byoc-{self.spec.job_name}", driver="bridge",
-                                                       labels=labels(self.spec.job_name, folder=self.spec.folder),
-                                                       **(ISOLATED_NETWORK if self.spec.isolated else {}))
+            self.client.api.create_network(name, driver="bridge",
+                                           labels=labels(self.spec.job_name, folder=self.spec.folder),
+                                           **(ISOLATED_NETWORK if self.spec.isolated else {}))
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
-        self._podman = self.spec.sidecar is not None and _is_podman(self.client)
-        return self
+        return name
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.remove()
 
     def create(self) -> None:
-        """Create every host's container at once; `start()` starts them."""
-        self._each_host(self._create)
+        """Create every host's container (and sidecar) at once, once the network is there; `start()` starts them."""
+        self.open()
+        network = self._network.result() if self._network is not None else None
+        podman = self.spec.sidecar is not None and _is_podman(self.client)
+        self._each_host(self.spec.hosts, lambda host: self._create(host, network, podman))
 
     def start(self) -> None:
         """Start every container at once, as SageMaker starts a job's instances together."""
-        self._each_host(self._start)
+        self._each_host(tuple(self.containers), self._start)
 
-    def _each_host(self, action: Callable[[HostSpec], None]) -> None:
-        with ThreadPoolExecutor(max_workers=min(len(self.spec.hosts), 8)) as pool:
-            futures = [pool.submit(action, host) for host in self.spec.hosts]
+    def _each_host(self, hosts: tuple[T, ...], action: Callable[[T], None]) -> None:
+        with ThreadPoolExecutor(max_workers=min(len(hosts), MAX_PARALLEL_REQUESTS)) as pool:
+            futures = [pool.submit(action, host) for host in hosts]
         for future in futures:
             future.result()
 
-    def _create(self, host: HostSpec) -> None:
+    def _create(self, host: HostSpec, network: str | None, podman: bool) -> None:
         try:
             if self.spec.sidecar is None:
-                self._keep(self.containers, host.name, self._create_container(host, None))
+                self._keep(self.containers, host.name, self._create_container(host, network, None, podman))
                 return
-            sidecar = self._keep(self.sidecars, host.name, self._create_sidecar(host))
+            sidecar = self._keep(self.sidecars, host.name, self._create_sidecar(host, network))
             with ThreadPoolExecutor(max_workers=1) as beside:  # it starts while the host's container is made
-                started = beside.submit(sidecar.start)
-                self._keep(self.containers, host.name, self._create_container(host, sidecar))
+                started = beside.submit(self.client.api.start, sidecar)
+                self._keep(self.containers, host.name, self._create_container(host, network, sidecar, podman))
                 started.result()
         except APIError as exc:
             raise EngineError(f"could not create {host.name}: {exc.explanation or exc}") from exc
 
-    def _keep(self, made: dict[str, Any], host: str, container: Any) -> Any:
+    def _keep(self, made: dict[str, str], host: str, container: str) -> str:
         with self._lock:  # remove() must find every container made, even if another host failed
             made[host] = container
         return container
 
-    def _create_sidecar(self, host: HostSpec) -> Any:
-        """The host's sidecar, its archive in place; started by the caller."""
-        spec = self.spec.sidecar
+    def _create_sidecar(self, host: HostSpec, network: str | None) -> str:
+        """The host's sidecar, under the host's name on the job's network (or the default bridge), its archive in
+        place; started by the caller."""
+        api, spec = self.client.api, self.spec.sidecar
         assert spec is not None
-        sidecar = self.client.containers.create(
-            spec.image,
-            entrypoint=list(spec.entrypoint),
-            command=[],
+        created = api.create_container(
+            spec.image, entrypoint=list(spec.entrypoint), command=[],
             name=f"byoc-{self.spec.job_name}-{host.name}-sidecar",
-            hostname=host.name,
-            labels=labels(self.spec.job_name, sidecar_of=host.name, folder=self.spec.folder),
-            network=self.network.name,
-            networking_config={self.network.name: self.client.api.create_endpoint_config(aliases=[host.name])},
-            detach=True,
-        )
+            hostname=host.name, labels=labels(self.spec.job_name, sidecar_of=host.name, folder=self.spec.folder),
+            host_config=api.create_host_config(network_mode=network), networking_config=self._alias(host, network),
+            detach=True)
+        sidecar = str(created["Id"])
         try:
-            sidecar.put_archive("/", spec.archive)
+            api.put_archive(sidecar, "/", spec.archive)
         except BaseException:
-            _quiet(functools.partial(sidecar.remove, force=True))
+            _quiet(functools.partial(api.remove_container, sidecar, force=True))
             raise
         return sidecar
 
-    def _start(self, host: HostSpec) -> None:
+    def _start(self, host: str) -> None:
         try:
-            self.containers[host.name].start()
+            self.client.api.start(self.containers[host])
         except APIError as exc:
-            raise EngineError(f"could not start {host.name}: {exc.explanation or exc}") from exc
+            raise EngineError(f"could not start {host}: {exc.explanation or exc}") from exc
 
-    def _create_container(self, host: HostSpec, sidecar: Any) -> Any:
-        entrypoint = list(self.spec.entrypoint) if self.spec.entrypoint is not None else None
+    def _create_container(self, host: HostSpec, network: str | None, sidecar: str | None, podman: bool) -> str:
+        api, spec = self.client.api, self.spec
+        entrypoint = list(spec.entrypoint) if spec.entrypoint is not None else None
         # With an entrypoint override Docker drops the image's CMD, as SageMaker does; no arguments = none.
-        command = list(self.spec.arguments) if self.spec.arguments is not None else None
-        return self.client.containers.create(
-            self.spec.image,
-            command=command,
-            entrypoint=entrypoint,
-            name=f"byoc-{self.spec.job_name}-{host.name}",
-            environment=dict(host.environment),
-            volumes={host.ml: {"bind": "/opt/ml", "mode": "rw,nocopy" if host.ml_volume else "rw"}},
-            labels=labels(self.spec.job_name, host.name, folder=self.spec.folder),
-            detach=True,
-            **self._network(host, sidecar),
-            **_limits(self.spec.resources),
-        )
+        command = list(spec.arguments) if spec.arguments is not None else None
+        binds = {host.ml: {"bind": "/opt/ml", "mode": "rw,nocopy" if host.ml_volume else "rw"}}
+        if sidecar is None:  # its own name and place: on the job's network under its alias, or the default bridge
+            placement: dict[str, Any] = {"hostname": host.name, "networking_config": self._alias(host, network)}
+            network_mode = network
+        else:
+            # Docker gives a container that joins another's network that one's host name (and hosts file) and
+            # refuses its own; Podman keeps a name of its own, so it is told the host's.
+            placement = {"hostname": host.name} if podman else {}
+            network_mode = f"container:{sidecar}"
+        created = api.create_container(
+            spec.image, command=command, entrypoint=entrypoint, name=f"byoc-{spec.job_name}-{host.name}",
+            environment=dict(host.environment), labels=labels(spec.job_name, host.name, folder=spec.folder),
+            host_config=api.create_host_config(binds=binds, network_mode=network_mode, **_limits(spec.resources)),
+            detach=True, **placement)
+        return str(created["Id"])
 
-    def _network(self, host: HostSpec, sidecar: Any) -> dict[str, Any]:
-        """The host's name and place on the job's network: its own, or its sidecar's namespace (and name)."""
-        if sidecar is None:
-            endpoint = self.client.api.create_endpoint_config(aliases=[host.name])
-            return {"hostname": host.name, "network": self.network.name,
-                    "networking_config": {self.network.name: endpoint}}
-        # Docker gives a container that joins another's network that one's host name and refuses its own;
-        # Podman keeps a name of its own, so it is told the host's.
-        return {"network_mode": f"container:{sidecar.id}", **({"hostname": host.name} if self._podman else {})}
+    def _alias(self, host: HostSpec, network: str | None) -> Any:
+        """The host's name as an alias on the job's network, where the other hosts resolve it; None on the default
+        bridge, where only its own hosts file names it."""
+        if network is None:
+            return None
+        api = self.client.api
+        return api.create_networking_config({network: api.create_endpoint_config(aliases=[host.name])})
 
     def put_in_sidecars(self, archive: bytes) -> None:
         """Put `archive` (a tar) at / in every host's sidecar, e.g. renewed credentials; gone sidecars are skipped."""
         with self._lock:
             sidecars = list(self.sidecars.values())
         for sidecar in sidecars:
-            _quiet(functools.partial(sidecar.put_archive, "/", archive))
+            _quiet(functools.partial(self.client.api.put_archive, sidecar, "/", archive))
 
     def stop(self, grace_seconds: float) -> None:
         """SIGTERM to every container still running, SIGKILL after the grace period."""
         with self._lock:
-            self._each(lambda c: _quiet(lambda: c.stop(timeout=max(0, round(grace_seconds)))))
+            self._each(lambda c: _quiet(lambda: self.client.api.stop(c, timeout=max(0, round(grace_seconds)))))
 
     def kill(self) -> None:
-        self._each(lambda c: _quiet(lambda: c.kill()))
+        self._each(lambda c: _quiet(lambda: self.client.api.kill(c)))
 
     def wait(self, host: str) -> int:
         """Block until the host's container exits; its exit code."""
-        result = self.containers[host].wait()
+        result = self.client.api.wait(self.containers[host])
         return int(result["StatusCode"])
 
     def log_stream(self, host: str) -> Iterator[bytes]:
-        stream: Iterator[bytes] = self.containers[host].logs(stream=True, follow=True, stdout=True, stderr=True)
+        stream: Iterator[bytes] = self.client.api.logs(self.containers[host], stream=True, follow=True,
+                                                       stdout=True, stderr=True)
         return stream
 
     def oom_killed(self, host: str) -> bool:
-        container = self.containers[host]
-        _quiet(container.reload)
-        return bool(container.attrs.get("State", {}).get("OOMKilled"))
+        try:
+            state = self.client.api.inspect_container(self.containers[host]).get("State", {})
+        except NotFound:
+            return False
+        return bool(state.get("OOMKilled"))
 
     def remove(self) -> None:
+        """Remove the hosts' containers, their sidecars, then the network (once it is made, if it is still being
+        made); safe twice."""
         # The hosts' containers first: Podman refuses to remove a container others share the network of.
         for made in (self.containers, self.sidecars):
-            _in_parallel(lambda c: _quiet(lambda: c.remove(force=True)), list(made.values()))
+            _in_parallel(lambda c: _quiet(functools.partial(self.client.api.remove_container, c, force=True)),
+                         list(made.values()))
             made.clear()
-        if self.network is not None:
-            _quiet(self.network.remove)
-            self.network = None
+        opener, network = self._opener, self._network
+        self._opener, self._network = None, None
+        if opener is not None:
+            opener.shutdown(wait=True)
+        if network is not None and network.exception() is None:
+            name = network.result()
+            _quiet(lambda: self.client.api.remove_network(name))
 
-    def _each(self, action: Callable[[Any], None]) -> None:
+    def _each(self, action: Callable[[str], None]) -> None:
         _in_parallel(action, list(self.containers.values()))
 
 
@@ -299,15 +338,15 @@ def _is_podman(client: Any) -> bool:
     return any("podman" in str(component.get("Name", "")).lower() for component in components)
 
 
-def _in_parallel(action: Callable[[Any], None], containers: list[Any]) -> None:
+def _in_parallel(action: Callable[[str], None], containers: list[str]) -> None:
     if not containers:
         return
-    with ThreadPoolExecutor(max_workers=len(containers)) as pool:
+    with ThreadPoolExecutor(max_workers=len(containers)) as pool:  # a stop blocks for the grace period
         list(pool.map(action, containers))
 
 
 def _limits(resources: HostResources) -> dict[str, Any]:
-    """The container options for `resources`: a CPU quota, a memory limit that swap cannot extend, GPUs."""
+    """The host config for `resources`: a CPU quota, a memory limit that swap cannot extend, GPUs."""
     options: dict[str, Any] = {}
     if resources.cpus is not None:
         options["nano_cpus"] = round(resources.cpus * 1e9)

@@ -26,5 +26,6 @@ _import_without_paramiko()
 
 import docker  # noqa: E402
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # noqa: E402
+from docker.types import DeviceRequest  # noqa: E402
 
-__all__ = ["APIError", "DockerException", "ImageNotFound", "NotFound", "docker"]
+__all__ = ["APIError", "DeviceRequest", "DockerException", "ImageNotFound", "NotFound", "docker"]

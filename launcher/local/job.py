@@ -3,9 +3,9 @@
     the job as it runs here (emulation.py: stand-ins, notices) -> limits of its instance type (resources.py)
     -> image and destinations checked, bind mounts or volumes chosen (placement.py)
     -> config files + inputs per host (stage; the volume size checked before anything is copied; Pipe:
-    manifest + FIFO)
-    meanwhile the launcher's AWS credentials resolved (credentials.py; a notice if there are none)
-    -> network (internal when isolated) + containers (create; with credentials, each host's sidecar) -> start
+    manifest + FIFO), a multi-host (or isolated: internal) job's network made meanwhile, and the launcher's
+    AWS credentials resolved (credentials.py; a notice if there are none)
+    -> containers (create; with credentials, each host's sidecar) -> start
     -> supervise until every host exited (run; the credentials' lease renewed meanwhile)
     -> volumes: outputs + exit messages copied out (collect)
     -> outcome -> containers and volumes removed (teardown) while outputs go out (upload) -> job.json finished
@@ -119,39 +119,36 @@ class JobRun:
                                                      emulation.kept_folders(self.definition)),
                                     keeper.record.job_name, self.options.staging, keeper.notice)
         try:
-            return self._run_staged(client, self.files, resolver, resources)
+            cluster = Cluster(client, self._cluster_spec(self.files, None, resources))
+            return self._run_staged(cluster, self.files, resolver, resources)
         finally:
             self.files.remove()  # done by the teardown unless the job ended before it
 
-    def _run_staged(self, client: Any, files: HostFiles, resolver: CredentialsResolver | None,
+    def _run_staged(self, cluster: Cluster, files: HostFiles, resolver: CredentialsResolver | None,
                     resources: HostResources) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
-        with keeper.timed("stage"):
-            keeper.phase_all(hosts, "staging", 0)
-            if self.options.sample_objects is not None:
-                keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
-                              "objects of its share of each input")
-            plans = files.stage(lambda h: keeper.phase(h, "staging", 1), input_meters(keeper))
-            feeder = files.feeder(plans)
-        self._check_stop()
-        with keeper.timed("credentials"):  # only what staging did not overlap
-            credentials = resolver.result(keeper.notice) if resolver is not None else None
-        if resolver is None:
-            keeper.notice(ISOLATED)
-        spec = ClusterSpec(
-            job_name=keeper.record.job_name, folder=str(self.workspace.folder), image=job.image_uri,
-            entrypoint=job.entrypoint, arguments=job.arguments,
-            hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in hosts),
-            sidecar=credentials.sidecar() if credentials is not None else None,
-            resources=resources, isolated=emulation.is_isolated(job))
-        feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
-        # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
-        opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})
-        cluster = Cluster(client, spec)
-        renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
+        feeder: Feeder | None = None
+        renewal: LeaseRenewal | None = None
         try:
+            with keeper.timed("stage"):
+                cluster.open()  # a multi-host (or isolated) job's network is made while its hosts are staged
+                keeper.phase_all(hosts, "staging", 0)
+                if self.options.sample_objects is not None:
+                    keeper.notice(f"inputs sampled: each host gets at most the first {self.options.sample_objects} "
+                                  "objects of its share of each input")
+                plans = files.stage(lambda h: keeper.phase(h, "staging", 1), input_meters(keeper))
+                feeder = files.feeder(plans)
+            self._check_stop()
+            with keeper.timed("credentials"):  # only what staging did not overlap
+                credentials = resolver.result(keeper.notice) if resolver is not None else None
+            if resolver is None:
+                keeper.notice(ISOLATED)
+            cluster.respec(self._cluster_spec(files, credentials, resources))
+            renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
+            feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
+            # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
+            opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})
             with keeper.timed("create"):
-                cluster.open()
                 cluster.create()
             self._check_stop()
             if renewal is not None:
@@ -163,7 +160,8 @@ class JobRun:
                 with keeper.timed("collect"):
                     files.collect()  # outputs and exit messages into the job folder, before the volumes go
         except BaseException:
-            feeder.stop()  # removes the FIFOs (bind) or the feeder containers (volume)
+            if feeder is not None:
+                feeder.stop()  # removes the FIFOs (bind) or the feeder containers (volume)
             if renewal is not None:
                 renewal.stop()
             cluster.remove()
@@ -264,6 +262,18 @@ class JobRun:
         warnings = (warnings_for(self.job, plans, pipe_opened, file_opened, self.workspace, self.hosts)
                     if outcome.status == "Completed" else ())
         self.keeper.update(lambda r: replace(r, hints=hints, warnings=warnings), save=False)
+
+    def _cluster_spec(self, files: HostFiles, credentials: JobCredentials | None,
+                      resources: HostResources) -> ClusterSpec:
+        """The hosts as the engine runs them; made without credentials while they are resolved (the network
+        needs none of them), again with them before the containers are created."""
+        job = self.job
+        return ClusterSpec(
+            job_name=self.keeper.record.job_name, folder=str(self.workspace.folder), image=job.image_uri,
+            entrypoint=job.entrypoint, arguments=job.arguments,
+            hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in self.hosts),
+            sidecar=credentials.sidecar() if credentials is not None else None,
+            resources=resources, isolated=emulation.is_isolated(job))
 
     def _environment(self, credentials: JobCredentials | None) -> dict[str, str]:
         """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS
