@@ -85,19 +85,24 @@ class JobRun:
     def run(self) -> None:
         """Run the job to its end and record it; never leaves the record InProgress."""
         try:
-            outcome = self._run()
-        except _StoppedEarly as stopped:
-            outcome = Outcome("Stopped", str(stopped), None)
-        except LauncherError as error:
-            outcome = client_error(str(error), error.exit_code)
+            outcome = self._outcome()
         except BaseException as error:
             self.keeper.finish(Outcome("Failed", f"InternalServerError: the launcher failed ({type(error).__name__}: "
                                                  f"{error}); see {self.workspace.supervisor_log}", None))
             raise
         self.keeper.finish(outcome)
 
+    def _outcome(self) -> Outcome:
+        try:
+            return self._run()
+        except _StoppedEarly as stopped:
+            return Outcome("Stopped", str(stopped), None)
+        except LauncherError as error:
+            return client_error(str(error), error.exit_code)
+
     def _run(self) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
+        keeper.since_creation("launch")  # the supervisor's start: forked, running
         with keeper.timed("stage"):
             for line in emulation.notices(self.definition, self.workspace):
                 keeper.notice(line)
@@ -198,13 +203,13 @@ class JobRun:
         uploader.start()
         limits = Limits(self.job.max_runtime_in_seconds or DEFAULT_MAX_RUNTIME_IN_SECONDS,
                         self.options.stop_grace_seconds)
-        try:
-            with keeper.timed("run"):
+        with keeper.timed("run"):  # until every host exited and its last lines are in its log
+            try:
                 return Supervisor(cluster, hosts, limits, stop_requested=lambda: self._stop_request(feeder),
                                   on_exit=keeper.host_exit, on_stopping=lambda _: keeper.stopping()).run()
-        finally:
-            uploader.stop()
-            pumps.join()
+            finally:
+                uploader.stop()
+                pumps.join()
 
     def _stop_request(self, feeder: Feeder) -> StopRequest | None:
         """A client's request; or, when the Pipe feeder failed, a stop whose reason the feeder's error replaces."""

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 
 from launcher.local import record as records
 from launcher.local.outcome import Outcome
@@ -47,6 +48,11 @@ class RecordKeeper:
             seconds = time.perf_counter() - started
             self.update(lambda r: replace(r, timings={**r.timings, phase: r.timings.get(phase, 0.0) + seconds}),
                         save=False)
+
+    def since_creation(self, phase: str) -> None:
+        """Record under `phase` the time from the job's creation until now (across the fork to its supervisor)."""
+        seconds = max(0.0, time.time() - datetime.fromisoformat(self.record.creation_time).timestamp())
+        self.update(lambda r: replace(r, timings={**r.timings, phase: seconds}), save=False)
 
     def phase(self, host: str, phase: str, edge: int) -> None:
         """Stamp the start (edge 0) or end (edge 1) of one host's phase."""
