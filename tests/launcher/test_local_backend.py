@@ -81,6 +81,22 @@ def test_hosts_resolve_each_other_by_name(tmp_path: Path, jobs_dir: Path) -> Non
     assert all(r == addresses for r in resolved.values())
 
 
+@pytest.mark.parametrize("instance_count", [1, 2])
+def test_only_a_multi_host_job_pays_for_a_network_and_every_host_resolves_its_own_name(
+        tmp_path: Path, jobs_dir: Path, instance_count: int) -> None:
+    since = int(time.time()) - 1
+    linger = [arg for i in range(1, instance_count + 1) for arg in ("--sleep-on", f"algo-{i}=3")]  # while resolved
+    status = run_local(behave_job(tmp_path, "--resolve", *linger, "--write", "out", instance_count=instance_count),
+                       jobs_dir)
+    assert status.status == "Completed", status.failure_reason
+    resolved = {host: r["resolved"] for host, r in reports(tmp_path / "out").items()}
+    assert all(host in addresses for host, addresses in resolved.items()) and len(resolved) == instance_count
+    events = docker.from_env().events(since=since, until=int(time.time()) + 1, decode=True,
+                                      filters={"type": "network", "event": "create"})
+    made = [e for e in events if e["Actor"]["Attributes"].get("name") == f"byoc-{status.job_name}"]
+    assert len(made) == (0 if instance_count == 1 else 1)
+
+
 def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:
     # algo-2 fails after 2 s, once the others are surely past start-up and handle SIGTERM.
     job = behave_job(tmp_path, "--fail-on", "algo-2", "--sleep-on", "algo-1=60", "--sleep-on", "algo-2=2",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,17 @@ def test_no_launcher_module_imports_the_sdk_and_a_local_run_never_loads_it(tmp_p
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
     assert '"ProcessingJobName"' in result.stdout
+
+
+@pytest.mark.parametrize("docker_host", [None, "unix:///var/run/docker.sock", "ssh://user@engine"])
+def test_the_local_backend_loads_paramiko_only_for_an_ssh_engine(docker_host: str | None) -> None:
+    """docker-py imports paramiko whenever it is installed; the local backend keeps it out unless it is needed."""
+    code = ("import sys, importlib.util\nassert importlib.util.find_spec('paramiko'), 'paramiko is not installed'\n"
+            "import launcher.local.job, launcher.local.placement\n"
+            "print('paramiko' in sys.modules, hasattr(__import__('docker.transport').transport, 'SSHHTTPAdapter'))")
+    env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}
+    if docker_host is not None:
+        env["DOCKER_HOST"] = docker_host
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    ssh = docker_host is not None and docker_host.startswith("ssh://")
+    assert result.stdout.split() == [str(ssh), str(ssh)]
