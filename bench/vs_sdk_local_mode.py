@@ -13,8 +13,9 @@ process (what a user waits for, interpreter start-up and imports included):
                  with file:// input and output (bench/sdk_local_mode_job.py), in a venv of its own that
                  this bench makes once under build/ from tests/serve/clients/sdk-v2.lock. Local mode
                  refuses ShardedByS3Key ("not currently supported in Local Mode": the bench asks once,
-                 untimed, and prints the answer), so its input is FullyReplicated: with 2 hosts each
-                 host reads every file, twice the work of the others (printed, from the hosts' lines).
+                 untimed, and prints the answer), so its input is FullyReplicated: each host reads
+                 every file, and docker compose (`--abort-on-container-exit`) stops the others once one
+                 host exits (printed: files read per host, from the hosts' lines, and exit codes).
 
 The outputs of all three must match the 1-instance `docker run`'s to 1e-9.
 Targets: byoc run <= 1.1x docker run; SDK local mode / byoc run >= 1.5 (byoc run at least 1.5x faster).
@@ -50,6 +51,7 @@ OUTPUT = "/opt/ml/processing/output/pca"
 BYOC_TARGET = Target(1.1)
 SDK_TARGET = Target(1.5, at_least=True)
 READ_LINE = re.compile(r"^(\S+)\s+\|\s+pca_ecg: ecg/")  # docker compose's `<service> | <line>`
+LOCAL_MODE_NETWORK = "sagemaker-local"
 COLOURS = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -117,9 +119,17 @@ class SdkRuns:
         self.python, self.data, self.out, self.count = python, data, out, count
         self.runs = 0
         self.printed = ""
+        self.exit_codes: dict[str, str] = {}  # host container -> its exit code, in the last run
 
     def __call__(self) -> None:
+        before = compose_containers()
         done = self.run("FullyReplicated")
+        left = compose_containers() - before  # local mode leaves its exited containers behind
+        if left:
+            states = subprocess.run([DOCKER, "inspect", "-f", "{{.Name}} {{.State.ExitCode}}", *sorted(left)],
+                                    check=True, capture_output=True, text=True).stdout.split("\n")
+            self.exit_codes = dict(line.strip("/").split() for line in states if line.strip())
+            subprocess.run([DOCKER, "rm", "-f", *sorted(left)], check=True, stdout=subprocess.DEVNULL)
         if done.returncode != 0:
             raise SystemExit(f"SDK local mode failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
         self.printed = done.stdout + done.stderr
@@ -147,9 +157,31 @@ class SdkRuns:
         return dict(Counter(m.group(1) for line in lines if (m := READ_LINE.match(line))))
 
 
+def compose_containers() -> set[str]:
+    """IDs of the containers docker compose made from the job's image (SDK local mode's hosts)."""
+    listed = subprocess.run([DOCKER, "ps", "-aq", "--filter", "label=com.docker.compose.service",
+                             "--filter", f"ancestor={IMAGE}"], check=True, capture_output=True, text=True)
+    return set(listed.stdout.split())
+
+
+def has_local_mode_network() -> bool:
+    listed = subprocess.run([DOCKER, "network", "ls", "-q", "--filter", f"name=^{LOCAL_MODE_NETWORK}$"], check=True,
+                            capture_output=True, text=True)
+    return bool(listed.stdout.strip())
+
+
 def main(files: int = 8, seconds: float = 1000, rounds: int = MIN_ROUNDS) -> list[Result]:
     check_compose()
     python = sdk_python()
+    had = has_local_mode_network()
+    try:
+        return _compare(python, files, seconds, rounds)
+    finally:  # local mode makes a network of its own and leaves it
+        if not had:
+            subprocess.run([DOCKER, "network", "rm", LOCAL_MODE_NETWORK], check=False, capture_output=True)
+
+
+def _compare(python: Path, files: int, seconds: float, rounds: int) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="byoc-bench-sdk-") as tmp:
         root = Path(tmp)
@@ -172,12 +204,13 @@ def main(files: int = 8, seconds: float = 1000, rounds: int = MIN_ROUNDS) -> lis
             print(f"{count} instance(s): max |difference| from one docker run: "
                   + ", ".join(f"{side} {value:.1e}" for side, value in differences.items())
                   + f"; SDK local mode (FullyReplicated): files read per host {read or 'none printed'} "
-                  f"of {files}", flush=True)
+                  f"of {files}, the hosts' exit codes {sdk.exit_codes}", flush=True)
             if any(value > 1e-9 for value in differences.values()):
                 raise SystemExit(f"outputs differ from the reference: {differences}")
             if count > 1:
                 print(f"SDK local mode asked for ShardedByS3Key with {count} hosts: {sdk.sharded_answer()}", flush=True)
-            work = f"its {count} hosts read {sum(read.values())} files for {files}"
+            work = (f"{len(read)} of its {count} hosts read {sum(read.values())} files for {files}; exit codes "
+                    + ", ".join(sorted(sdk.exit_codes.values())))
             results += [
                 report(f"byoc run vs docker run, pca_ecg, {count} instance(s)", found["byoc"], found["docker"],
                        target=BYOC_TARGET),
