@@ -173,6 +173,43 @@ def test_a_job_calls_s3_itself_with_credentials_served_only_by_its_sidecars(
     assert not leaked, f"the secret key was written to {leaked}"
 
 
+def test_a_one_host_job_with_credentials_makes_no_network_and_its_name_is_its_own(
+    tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str
+) -> None:
+    """Its sidecar is on the engine's default bridge under the host's name; the host's container shares the
+    sidecar's namespace and hosts file, so `algo-1` is the host itself there, as on a network of the job's own."""
+    since = int(time.time()) - 1
+    job = aws_job(tmp_path, bucket, "--wait", job_name="aws-one-host", instance_count=1)
+    workspace = jobs_dir / "aws-one-host"
+    report = workspace / "hosts/algo-1/ml/processing/output/out/algo-1.json"
+    client = docker.from_env()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run_local, job, jobs_dir, endpoint_url=container_moto)
+        try:
+            wait_for(report.exists, "the host put its object and wrote a report", running)
+            [host] = client.containers.list(filters={"label": [f"{LABEL_JOB}=aws-one-host", LABEL_HOST]})
+            [sidecar] = client.containers.list(filters={"label": [f"{LABEL_JOB}=aws-one-host", LABEL_SIDECAR]})
+            assert host.attrs["HostConfig"]["NetworkMode"] == f"container:{sidecar.id}"
+            assert list(sidecar.attrs["NetworkSettings"]["Networks"]) == ["bridge"]
+            address = sidecar.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+            code, hosts_file = host.exec_run(["cat", "/etc/hosts"])
+            assert code == 0
+            named = {name: line.split()[0] for line in hosts_file.decode().splitlines()
+                     if line.strip() and not line.startswith("#") for name in line.split()[1:]}
+            assert named["algo-1"] == address, hosts_file.decode()
+            assert inside(host, NETWORK) == {"interfaces": ["eth0", "lo"], "hostname": "algo-1", "own_address": address}
+        finally:
+            (workspace / "hosts/algo-1/ml/processing/input/control/release").touch()
+        record = running.result(timeout=120)
+
+    assert record.status == "Completed", record.failure_reason
+    assert json.loads((tmp_path / "out" / "algo-1.json").read_text())["method"] == "container-role"
+    events = client.events(since=since, until=int(time.time()) + 1, decode=True,
+                           filters={"type": "network", "event": "create"})
+    assert not [e for e in events if e["Actor"]["Attributes"].get("name") == f"byoc-{record.job_name}"]
+    assert not client.containers.list(all=True, filters={"label": f"{LABEL_JOB}=aws-one-host"})
+
+
 def test_concurrent_jobs_each_get_credentials_of_their_own(
     tmp_path: Path, jobs_dir: Path, container_moto: str, bucket: str, secret_key: str, staging: Staging
 ) -> None:

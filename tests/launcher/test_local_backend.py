@@ -91,10 +91,14 @@ def test_only_a_multi_host_job_pays_for_a_network_and_every_host_resolves_its_ow
     assert status.status == "Completed", status.failure_reason
     resolved = {host: r["resolved"] for host, r in reports(tmp_path / "out").items()}
     assert all(host in addresses for host, addresses in resolved.items()) and len(resolved) == instance_count
+    assert networks_made(status.job_name, since) == (0 if instance_count == 1 else 1)
+
+
+def networks_made(job_name: str, since: int) -> int:
+    """How many times the job's private network was created since `since` (the engine's events)."""
     events = docker.from_env().events(since=since, until=int(time.time()) + 1, decode=True,
                                       filters={"type": "network", "event": "create"})
-    made = [e for e in events if e["Actor"]["Attributes"].get("name") == f"byoc-{status.job_name}"]
-    assert len(made) == (0 if instance_count == 1 else 1)
+    return len([e for e in events if e["Actor"]["Attributes"].get("name") == f"byoc-{job_name}"])
 
 
 def test_one_failing_host_fails_the_job_and_stops_the_others(tmp_path: Path, jobs_dir: Path, staging: Staging) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,18 @@ def test_an_isolated_job_cannot_reach_s3_and_the_same_job_without_isolation_can(
         assert report["reached"] == [h for h in HOSTS if h != host]
         assert report["gateway"] in ("none", "silent")  # no way past the job's network: no internet either
         assert credentials.FULL_URI_ENV not in report["env"] and credentials.TOKEN_ENV not in report["env"]
+
+
+def test_an_isolated_one_host_job_is_isolated_too(tmp_path: Path, jobs_dir: Path, container_moto: str,
+                                                  bucket: str) -> None:
+    """A 1-host job needs no network of its own to resolve its name, and runs on the engine's default bridge,
+    which routes out; an isolated one still gets the job's internal network."""
+    job = replace(reach_job(tmp_path, bucket, "isolated-alone", isolated=True), instance_count=1)
+    record = run_local(job, jobs_dir, endpoint_url=container_moto)
+    assert record.status == "Failed"
+    assert record.failure_reason is not None
+    assert f'Could not connect to the endpoint URL: "{container_moto}/{bucket}/algo-1.txt"' in record.failure_reason
+    assert "Contents" not in s3(container_moto).list_objects_v2(Bucket=bucket)
+    report = json.loads((job_folder(record) / "hosts/algo-1/ml/processing/output/out/algo-1.json").read_text())
+    assert list(report["resolved"]) == ["algo-1"]
+    assert report["gateway"] in ("none", "silent")
