@@ -114,3 +114,9 @@ def job_folder(status: JobStatus) -> Path:
     """The local job's folder, which every local JobStatus names."""
     assert status.folder is not None, status
     return Path(status.folder)
+
+
+def unsized(notices: tuple[str, ...]) -> list[str]:
+    """A job's notices but the one saying its instance type was scaled down to this engine (a machine with fewer
+    CPUs or less memory than the job asks gets it; test_instance_limits.py asserts it)."""
+    return [n for n in notices if not n.startswith("resources scaled down")]

@@ -27,7 +27,7 @@ from launcher.local import credentials
 from launcher.local.cluster import LABEL_HOST, LABEL_JOB, LABEL_SIDECAR
 from launcher.local.options import Staging
 from tests.conftest import REGION
-from tests.launcher.conftest import SCRIPTS, behave_job, byoc, job_folder, run_local
+from tests.launcher.conftest import SCRIPTS, behave_job, byoc, job_folder, run_local, unsized
 
 SKLEARN_IMAGE = "byoc/sklearn:latest"
 HOSTS = ("algo-1", "algo-2")
@@ -159,7 +159,7 @@ def test_a_job_calls_s3_itself_with_credentials_served_only_by_its_sidecars(
         record = running.result(timeout=120)
 
     assert record.status == "Completed", record.failure_reason
-    assert record.notices == ()
+    assert unsized(record.notices) == []
     s3 = admin(container_moto)
     read = {h: s3.get_object(Bucket=bucket, Key=f"inside/{h}-read.txt")["Body"].read() for h in HOSTS}
     assert read == {"algo-1": b"written by algo-2", "algo-2": b"written by algo-1"}
@@ -243,7 +243,8 @@ def test_without_launcher_credentials_an_aws_call_raises_no_credentials_error(tm
     assert record.status == "Failed"
     assert record.failure_reason == ("AlgorithmError: InternalError: NoCredentialsError: Unable to locate credentials "
                                      "(traceback in the job's log), exit code: 1 (host algo-1)")
-    assert len(record.notices) == 1 and record.notices[0].startswith(NO_CREDENTIALS)
+    notices = unsized(record.notices)
+    assert len(notices) == 1 and notices[0].startswith(NO_CREDENTIALS)
     log = (job_folder(record) / "hosts/algo-1/log.txt").read_text()
     assert "created an S3 client" in log and "listed the buckets" not in log
     assert "botocore.exceptions.NoCredentialsError: Unable to locate credentials" in log
@@ -257,8 +258,9 @@ def test_credentials_the_launcher_cannot_get_leave_the_job_without_them_saying_w
     assert record.status == "Completed", record.failure_reason
     env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
     assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
-    assert len(record.notices) == 1
-    assert record.notices[0].startswith(f"{NO_CREDENTIALS}: the launcher could not get its AWS credentials (The "
+    notices = unsized(record.notices)
+    assert len(notices) == 1
+    assert notices[0].startswith(f"{NO_CREDENTIALS}: the launcher could not get its AWS credentials (The "
                                         "config profile (no-such-profile) could not be found)")
 
 
@@ -269,8 +271,9 @@ def test_without_the_sidecar_image_the_job_runs_without_credentials_saying_why(
     assert record.status == "Completed", record.failure_reason
     env = json.loads((tmp_path / "out" / "algo-1.json").read_text())["env"]
     assert credentials.FULL_URI_ENV not in env and credentials.TOKEN_ENV not in env
-    assert len(record.notices) == 1
-    assert record.notices[0].startswith(f"{NO_CREDENTIALS}: the image 'byoc/no-such-image:latest' is not in this "
+    notices = unsized(record.notices)
+    assert len(notices) == 1
+    assert notices[0].startswith(f"{NO_CREDENTIALS}: the image 'byoc/no-such-image:latest' is not in this "
                                         "engine (`make build` builds the kit's images)")
 
 
