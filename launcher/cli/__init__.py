@@ -9,7 +9,8 @@ read as rich markup (`render.py`).
     backends  the one place a backend   images   push
               is picked and configured  replay   replay (a SageMaker job, run locally)
     handler   exceptions -> exit codes  follow   a submitted job's lines, interrupts, its end
-                                        render   summaries, tables, log lines
+    check     check IMAGE: the table    render   summaries, tables, log lines
+                                        debug    debug JOB (a shell on a host), clean
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from launcher.cli import doctor, images, jobs, projects, replay, serve, spark_history
+from launcher.cli import check, debug, doctor, images, jobs, projects, replay, serve, spark_history
 from launcher.cli.handler import Handled
 
 app = typer.Typer(
@@ -28,4 +28,7 @@ app.command()(serve.serve)
 app.command()(replay.replay)
 app.command(name="spark-history")(spark_history.spark_history)
 app.command()(doctor.doctor)
+app.command()(check.check)
+app.command()(debug.debug)
+app.command()(debug.clean)
 

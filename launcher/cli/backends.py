@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -17,6 +18,9 @@ from launcher.cli.options import BackendName
 from launcher.errors import UsageError
 from launcher.local.options import Staging
 from launcher.local.resources import GpuFallback
+
+if TYPE_CHECKING:
+    from launcher.local.backend import LocalBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,7 @@ class BackendChoice:
     staging: Staging | None = None
     resource_limits: bool = True
     gpu_fallback: GpuFallback | None = None
+    keep: bool = False  # local: keep failed hosts' containers
 
 
 def pick(choice: BackendChoice, err: Console) -> Backend:
@@ -45,6 +50,8 @@ def pick(choice: BackendChoice, err: Console) -> Backend:
         if local_only:
             raise UsageError(f"{', '.join(local_only)}: only for the local backend (SageMaker runs the instance "
                              "type itself)")
+        if choice.keep:
+            raise UsageError("--keep: only for the local backend (SageMaker keeps no instance of a job)")
         return _sagemaker(choice, err)
     given = [flag for flag, value in (("--bucket", choice.bucket), ("--prefix", choice.prefix)) if value is not None]
     if given:
@@ -52,9 +59,14 @@ def pick(choice: BackendChoice, err: Console) -> Backend:
     return _local(choice)
 
 
-def _local(choice: BackendChoice) -> Backend:
+def local_backend(jobs_dir: Path | None) -> LocalBackend:
+    """The local backend itself, for the tools that exist only for local jobs (debug, clean)."""
+    return _local(BackendChoice(BackendName.local, jobs_dir))
+
+
+def _local(choice: BackendChoice) -> LocalBackend:
     from launcher.local.backend import LocalBackend
-    from launcher.local.options import DEFAULT_REGION, DEFAULT_STOP_GRACE_SECONDS, LocalOptions, Supervision
+    from launcher.local.options import DEFAULT_REGION, DEFAULT_STOP_GRACE_SECONDS, Keep, LocalOptions, Supervision
     from launcher.local.workspace import jobs_root
 
     region = choice.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
@@ -69,6 +81,7 @@ def _local(choice: BackendChoice) -> Backend:
         staging=choice.staging,
         resource_limits=choice.resource_limits,
         gpu_fallback=choice.gpu_fallback or GpuFallback.ERROR,
+        keep=Keep.FAILED if choice.keep else Keep.NONE,
     ))
 
 

@@ -58,6 +58,8 @@ def run(
                                                             "create, upload and send nothing")] = False,
     timings: Annotated[bool, typer.Option("--timings", help="Also print seconds per phase")] = False,
     draw_timeline: Annotated[bool, typer.Option("--timeline", help="Also draw <job folder>/timeline.png")] = False,
+    keep: Annotated[bool, typer.Option("--keep", help="local: keep the containers of hosts that fail, for docker "
+                                                      "inspect and byoc debug; byoc clean removes them")] = False,
     jobs_dir: JobsDirOption = None,
     backend: BackendOption = BackendName.local,
     bucket: BucketOption = None,
@@ -71,7 +73,8 @@ def run(
     definition = load_job_file(job_file, on_note=lambda note: err.print(Text(f"note: {note}", style="dim")),
                                **{k: v for k, v in overrides.items() if v is not None})
     choice = BackendChoice(backend, jobs_dir, region, endpoint_url, stop_grace_seconds, bucket, prefix,
-                           staging=staging, resource_limits=resource_limits, gpu_fallback=gpu_fallback)
+                           staging=staging, resource_limits=resource_limits, gpu_fallback=gpu_fallback,
+                           keep=keep)
     chosen = pick(choice, err)
     if dry_run:
         typer.echo(json.dumps(chosen.request_for(definition), indent=2))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -125,6 +125,10 @@ def engine_capacity(client: Any) -> EngineCapacity:
     info = client.info()
     return EngineCapacity(cpus=int(info["NCPU"]), memory_bytes=int(info["MemTotal"]),
                           gpus="nvidia" in (info.get("Runtimes") or {}))
+
+
+def container_name(job_name: str, host: str) -> str:
+    return f"byoc-{job_name}-{host}"
 
 
 def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None,
@@ -267,7 +271,7 @@ class Cluster:
             placement = {"hostname": host.name} if podman else {}
             network_mode = f"container:{sidecar}"
         created = api.create_container(
-            spec.image, command=command, entrypoint=entrypoint, name=f"byoc-{spec.job_name}-{host.name}",
+            spec.image, command=command, entrypoint=entrypoint, name=container_name(spec.job_name, host.name),
             environment=dict(host.environment), labels=labels(spec.job_name, host.name, folder=spec.folder),
             host_config=api.create_host_config(binds=binds, network_mode=network_mode, **_limits(spec.resources)),
             detach=True, **placement)
@@ -313,14 +317,16 @@ class Cluster:
             return False
         return bool(state.get("OOMKilled"))
 
-    def remove(self) -> None:
-        """Remove the hosts' containers, their sidecars, then the network (once it is made, if it is still being
-        made); safe twice."""
+    def remove(self, keep: Collection[str] = ()) -> None:
+        """Remove the hosts' containers but those of the hosts in `keep` (exited; for `byoc debug`), their
+        sidecars, then the network (once it is made, if it is still being made); safe twice."""
+        with self._lock:
+            gone = [container for host, container in self.containers.items() if host not in keep]
+            self.containers.clear()
         # The hosts' containers first: Podman refuses to remove a container others share the network of.
-        for made in (self.containers, self.sidecars):
-            _in_parallel(lambda c: _quiet(functools.partial(self.client.api.remove_container, c, force=True)),
-                         list(made.values()))
-            made.clear()
+        for made in (gone, list(self.sidecars.values())):
+            _in_parallel(lambda c: _quiet(functools.partial(self.client.api.remove_container, c, force=True)), made)
+        self.sidecars.clear()
         opener, network = self._opener, self._network
         self._opener, self._network = None, None
         if opener is not None:
@@ -374,7 +380,8 @@ def sweep(client: Any, job_name: str | None = None) -> int:
     return removed
 
 
-def clear(client: Any, job_name: str, folder: str, timeout_seconds: float = CLEAR_TIMEOUT_SECONDS) -> list[str]:
+def clear(client: Any, job_name: str, folder: str, timeout_seconds: float = CLEAR_TIMEOUT_SECONDS,
+          keep: Collection[str] = ()) -> list[str]:
     """Remove what the engine holds of one job (its name and folder) until it lists nothing; what is still there
     after `timeout_seconds`.
 
@@ -382,14 +389,17 @@ def clear(client: Any, job_name: str, folder: str, timeout_seconds: float = CLEA
     or being removed by someone else (409). Neither says the object is gone when the call returns, and a
     container made for the job outside its cluster (the folder probe, a stager) is not in that list. So
     the job ends only once a listing by its labels comes back empty: nothing of a finished job outlives it.
-    The folder keeps a same-named job of another jobs folder out of it.
+    The folder keeps a same-named job of another jobs folder out of it. The containers and volumes of the
+    hosts in `keep` (`LocalOptions.keep`) stay.
     """
     selector = {"label": [f"{LABEL_KIT}={KIT}", f"{LABEL_JOB}={job_name}", f"{LABEL_FOLDER}={folder}"]}
     deadline = time.monotonic() + timeout_seconds
     while True:
-        containers = client.containers.list(all=True, filters=selector)
+        containers = [c for c in client.containers.list(all=True, filters=selector)
+                      if c.labels.get(LABEL_HOST) not in keep]
         networks = client.networks.list(filters=selector)
-        volumes = client.volumes.list(filters=selector)
+        volumes = [v for v in client.volumes.list(filters=selector)
+                   if (v.attrs.get("Labels") or {}).get(LABEL_HOST) not in keep]
         left = ([f"container {c.name}" for c in containers] + [f"network {n.name}" for n in networks]
                 + [f"volume {v.name}" for v in volumes])
         if not left or time.monotonic() >= deadline:

@@ -16,7 +16,7 @@ machine's kernel and proven to see the jobs folder (sharing.py), else volume, wi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
@@ -102,8 +102,9 @@ class HostFiles(Protocol):
         """Once every host has exited: bring its outputs and exit message into hosts/<host>/ml/."""
         ...
 
-    def remove(self) -> None:
-        """Remove what staging made in the engine (after the hosts' containers); safe to call twice."""
+    def remove(self, keep: Collection[str] = ()) -> None:
+        """Remove what staging made in the engine (after the hosts' containers), but what the hosts in `keep`
+        mount (their containers are kept: `LocalOptions.keep`); safe to call twice."""
         ...
 
 
@@ -139,5 +140,5 @@ class BindFiles:
     def collect(self) -> None:
         """The containers wrote into the folder itself."""
 
-    def remove(self) -> None:
+    def remove(self, keep: Collection[str] = ()) -> None:
         """The folder stays with the job; nothing was made in the engine."""

@@ -37,17 +37,25 @@ from launcher.local.cluster import (
     HostSpec,
     check_image,
     clear,
+    container_name,
     engine,
     engine_capacity,
     image_missing,
 )
-from launcher.local.credentials import ISOLATED, CredentialsResolver, JobCredentials, LeaseRenewal
+from launcher.local.credentials import (
+    FULL_URI_ENV,
+    ISOLATED,
+    TOKEN_ENV,
+    CredentialsResolver,
+    JobCredentials,
+    LeaseRenewal,
+)
 from launcher.local.explaining import hints_for, warnings_for
 from launcher.local.hostfiles import Feeder, HostFiles, JobFiles
 from launcher.local.keeper import RecordKeeper
 from launcher.local.logs import LogPump
 from launcher.local.opens import OpenWatch, file_input_folders
-from launcher.local.options import LocalOptions, Staging
+from launcher.local.options import Keep, LocalOptions, Staging
 from launcher.local.outcome import Outcome, client_error, decide
 from launcher.local.outputs import ContinuousUploader, upload_outputs
 from launcher.local.placement import host_files
@@ -122,7 +130,8 @@ class JobRun:
             self.files = host_files(client, JobFiles(job, self.request, self.arn, self.workspace, hosts, self.s3,
                                                      self.options.pipe_epochs, self.options.sample_objects,
                                                      emulation.kept_folders(self.definition)),
-                                    keeper.record.job_name, self.options.staging, keeper.notice)
+                                    keeper.record.job_name, self.options.staging, keeper.notice,
+                                    layered_inputs=self.options.layered_inputs)
         try:
             cluster = Cluster(client, self._cluster_spec(self.files, None, resources))
             return self._run_staged(cluster, self.files, resolver, resources)
@@ -148,11 +157,17 @@ class JobRun:
                 credentials = resolver.result(keeper.notice) if resolver is not None else None
             if resolver is None:
                 keeper.notice(ISOLATED)
+            environment = self._environment(credentials)
+            keeper.update(lambda r: replace(r, environment={k: v for k, v in environment.items()
+                                                            if k not in (FULL_URI_ENV, TOKEN_ENV)},
+                                            staging=files.mode.value))  # for `byoc debug`: no secrets
             cluster.respec(self._cluster_spec(files, credentials, resources))
             renewal = LeaseRenewal(credentials, cluster.put_in_sidecars) if credentials is not None else None
             feeder.prepare()  # manifests and FIFOs exist before any entrypoint runs
             # Opens of File-mode inputs are seen only through a bind mount; with volumes nothing is said of them.
             opens = OpenWatch(file_input_folders(job.inputs, plans, self.workspace) if files.sees_opens else {})
+            if self.options.on_staged is not None:
+                self.options.on_staged(self.workspace.folder)
             with keeper.timed("create"):
                 cluster.create()
             self._check_stop()
@@ -173,7 +188,7 @@ class JobRun:
             raise
         if renewal is not None:
             renewal.stop()  # the hosts have exited: their sidecars go with them in the teardown
-        teardown = threading.Thread(target=self._teardown, args=(cluster, files), name="teardown")
+        teardown = threading.Thread(target=self._teardown, args=(cluster, files, self._kept(result)), name="teardown")
         teardown.start()  # overlaps with the upload
         try:
             messages = self._messages()
@@ -223,26 +238,41 @@ class JobRun:
         if request is not None:
             raise _StoppedEarly(stop_reason(request.cause))
 
-    def _teardown(self, cluster: Cluster, files: HostFiles) -> None:
+    def _teardown(self, cluster: Cluster, files: HostFiles, keep: tuple[str, ...]) -> None:
         """Everything of the job out of the engine before its end is recorded (so before `wait` returns).
 
-        Runs in a thread beside the upload: a failure here is told as a notice, not lost with the thread.
+        Runs in a thread beside the upload: a failure here is told as a notice, not lost with the thread. The
+        hosts in `keep` keep their containers (`LocalOptions.keep`).
         """
         name = self.keeper.record.job_name
         with self.keeper.timed("teardown"):
             try:
-                cluster.remove()
-                files.remove()  # volumes once no container uses them
+                cluster.remove(keep=keep)
+                files.remove(keep=keep)  # volumes once no container uses them; a kept host's stays
             except Exception as error:  # told below, with what is left
                 self.keeper.notice(f"removing the job's containers failed: {error}")
             try:
-                left = clear(cluster.client, name, str(self.workspace.folder))
+                left = clear(cluster.client, name, str(self.workspace.folder), keep=keep)
             except Exception as error:  # the engine may be gone: say so; the result stands
                 self.keeper.notice(f"could not check that the job left nothing in the engine: {error}")
                 return
             if left:
                 self.keeper.notice(f"left in the engine after the job: {', '.join(left)}; remove them with "
                                    f"`docker rm -f` / `docker network rm` (label {LABEL_JOB}={name})")
+
+    def _kept(self, result: RunResult) -> tuple[str, ...]:
+        """The hosts whose containers outlive the job (`LocalOptions.keep`: those that exited non-zero in a job
+        that failed, or all), each named in a notice."""
+        keep = self.options.keep
+        failed = keep is Keep.FAILED and result.first_failure is not None
+        kept = tuple(h for h in self.hosts if keep is Keep.ALL or (failed and result.exit_codes.get(h)))
+        job = self.keeper.record.job_name
+        for host in kept if keep is Keep.FAILED else ():
+            name = container_name(job, host)
+            self.keeper.notice(f"kept {host}'s container {name} (exit code {result.exit_codes[host]}): "
+                               f"`docker inspect {name}`, `byoc debug {job} --host {host}`; `byoc clean {job}` "
+                               "removes it")
+        return kept
 
     def _upload(self, outcome: Outcome) -> Outcome:
         keeper, hosts = self.keeper, self.hosts

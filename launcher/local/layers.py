@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -150,10 +150,12 @@ class LayeredFiles(BindFiles):
             raise EngineError(f"could not create {host}'s overlay volume: {exc.explanation or exc}") from exc
         self._made.append(self.volumes[host])
 
-    def remove(self) -> None:
-        """The volumes only (the engine unmounts each once its container is gone); the layers and the upper
-        folders stay with the job, as bind-mounted folders do."""
-        made, self._made = self._made, []
+    def remove(self, keep: Collection[str] = ()) -> None:
+        """The volumes only (the engine unmounts each once its container is gone), but those of the hosts in
+        `keep`, which stay with their containers (`byoc clean` removes both); the layers and the upper folders
+        stay with the job, as bind-mounted folders do."""
+        kept = {self.volumes[host] for host in keep}
+        made, self._made = [v for v in self._made if v not in kept], []
         in_parallel(tuple(made), self._remove_volume)
 
     def _remove_volume(self, name: str) -> None:

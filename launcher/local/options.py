@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 from pathlib import Path
@@ -39,6 +40,16 @@ class Staging(StrEnum):
     VOLUME = "volume"
 
 
+class Keep(Enum):
+    """Whose containers outlive the job's teardown (stopped, labelled `byoc.job`, `byoc.host`; `byoc clean`
+    removes them): none; FAILED, the hosts that exited non-zero in a job that failed (`byoc run --keep`, for
+    `docker inspect` and `byoc debug`); ALL (`byoc check`, which diffs every host's filesystem)."""
+
+    NONE = "none"
+    FAILED = "failed"
+    ALL = "all"
+
+
 @dataclass(frozen=True, slots=True)
 class LocalOptions:
     jobs_dir: Path
@@ -53,7 +64,14 @@ class LocalOptions:
     sample_objects: int | None = None
     supervision: Supervision = Supervision.THREAD
     staging: Staging | None = None  # None: chosen per job, see Staging
+    # Bind staging stages a job's inputs once behind overlay volumes where that saves copies (layers.py);
+    # False: a plain copy in each host's folder (`byoc check` watches the reads there).
+    layered_inputs: bool = True
     credentials_image: str = DEFAULT_CREDENTIALS_IMAGE
     # Each host's CPU and memory limits are its instance type's (resources.py); False: no limits.
     resource_limits: bool = True
     gpu_fallback: GpuFallback = GpuFallback.ERROR  # a GPU type on an engine without GPUs: fail, or run on CPU
+    keep: Keep = Keep.NONE
+    # Called with the job's folder once every host's folder is staged, before any container starts
+    # (`byoc check` watches them from then on).
+    on_staged: Callable[[Path], None] | None = None

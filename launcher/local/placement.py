@@ -25,7 +25,8 @@ from launcher.local.sharing import check_folder, engine_of, no_fifos, not_shared
 
 
 def host_files(client: Any, files: JobFiles, job_name: str, staging: Staging | None,
-               notice: Callable[[str], None]) -> HostFiles:
+               notice: Callable[[str], None], layered_inputs: bool = True) -> HostFiles:
+    """The job's staging (see the module docstring); `layered_inputs` False: bind mounts never use layers."""
     if staging is Staging.VOLUME:
         return _volumes(files, client, job_name)
     engine = engine_of(client)
@@ -41,7 +42,7 @@ def host_files(client: Any, files: JobFiles, job_name: str, staging: Staging | N
     if problem is None:
         if not engine.same_kernel and any(i.s3_input_mode == "Pipe" for i in files.job.inputs):
             raise no_fifos(engine)
-        return _bind(files, client, job_name)
+        return _bind(files, client, job_name) if layered_inputs else BindFiles(files)
     if staging is Staging.BIND:
         raise not_shared(engine, folder, problem)
     notice(f"{volumes} does not see this machine's folder {folder} ({problem})")

@@ -78,6 +78,9 @@ class JobRecord:
     hints: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    # What the containers' environment was, less the credentials endpoint's per-job token (`byoc debug`).
+    environment: dict[str, str] = field(default_factory=dict)
+    staging: str | None = None  # where the hosts' /opt/ml was, "bind" or "volume", once chosen (`byoc debug`)
 
     @property
     def is_terminal(self) -> bool:

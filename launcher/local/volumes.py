@@ -1,8 +1,8 @@
 """Volume staging: each host's /opt/ml is a Docker volume, filled and emptied through the engine's API.
 
 For an engine that does not share this machine's filesystem (another machine, Docker Desktop's VM).
-Per host the job gets, labelled `byoc.job=<job>` and `byoc.host=<host>`, removed with the job and
-swept by `cluster.sweep`:
+Per host the job gets, labelled `byoc.job=<job>` and `byoc.host=<host>`, removed with the job (but a
+host's volume kept with its container, `LocalOptions.keep`, for `byoc debug`) and swept by `cluster.sweep`:
 
     volume  byoc-<job>-<host>-<random>, mounted at /opt/ml by the host's container with `nocopy`
             (the image's own /opt/ml never shows through, as with a bind mount)
@@ -27,7 +27,7 @@ import secrets
 import shutil
 import tarfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -204,9 +204,11 @@ class VolumeFiles:
             raise EngineError(f"could not copy {path} out of {host}'s volume: {type(error).__name__}: {error}"
                               ) from error
 
-    def remove(self) -> None:
+    def remove(self, keep: Collection[str] = ()) -> None:
+        kept = {self.volumes[host] for host in keep}  # `byoc clean` removes them with their containers
         with self._lock:
-            containers, volumes = self._made["containers"], self._made["volumes"]
+            containers = self._made["containers"]
+            volumes = [volume for volume in self._made["volumes"] if volume not in kept]
             self._made = {"volumes": [], "containers": []}
         in_parallel(tuple(containers), lambda c: _quiet(lambda: self.client.api.remove_container(c, force=True)))
         in_parallel(tuple(volumes), lambda v: _quiet(lambda: self.client.api.remove_volume(v, force=True)))

@@ -1,5 +1,6 @@
 """Inputs staged once (launcher/local/layers.py): an object every host gets is stored once, a local file is not
-copied, and each host's view stays its own: what one host changes or deletes, no other host and no original sees."""
+copied, and each host's view stays its own: what one host changes or deletes, no other host and no original sees.
+Layers can be turned off (byoc check), and a host kept by --keep keeps its overlay volume."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import os
 from pathlib import Path
 
 import boto3
+import docker
 
 from launcher.definition import JobDefinition, ProcessingInput, ProcessingOutput
+from launcher.local.cluster import LABEL_HOST, LABEL_JOB, sweep
 from launcher.local.layers import MIN_SAVED_BYTES
+from launcher.local.options import Keep
 from tests.launcher.conftest import BASE_IMAGE, SCRIPTS, job_folder, run_local
 
 ORIGINAL = {"a.csv": "id,value\n1,1\n", "b.csv": "id,value\n2,4\n", "c.csv": "id,value\n3,9\n",
@@ -93,3 +97,43 @@ def test_one_host_of_an_s3_input_gets_a_plain_folder(tmp_path: Path, jobs_dir: P
     assert not (folder / "inputs").exists()
     staged = folder / "hosts" / "algo-1" / "ml" / "processing" / "input" / "data"
     assert sorted(p.name for p in staged.iterdir()) == ["a.csv", "b.csv", "big.csv", "d.csv"]
+
+
+def test_layered_inputs_off_gives_each_host_its_own_copy(tmp_path: Path, jobs_dir: Path) -> None:
+    """`LocalOptions.layered_inputs=False` (byoc check's runs): plain bind mounts, every read in the host's folder."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in ORIGINAL.items():
+        (data / name).write_text(text)
+    status = run_local(tamper_job(tmp_path, str(data), 2), jobs_dir, layered_inputs=False)
+    assert status.status == "Completed", status.failure_reason
+    assert_private_views(tmp_path, 2)
+    folder = job_folder(status)
+    assert not (folder / "inputs").exists()
+    staged = folder / "hosts" / "algo-2" / "ml" / "processing" / "input" / "data"
+    assert {p.name: p.read_text() for p in staged.iterdir()} == ORIGINAL
+
+
+def test_a_kept_host_keeps_its_overlay_volume(tmp_path: Path, jobs_dir: Path) -> None:
+    """`--keep` on a layered job: the failed host's container and overlay volume outlive the job, the other's go."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in ORIGINAL.items():
+        (data / name).write_text(text)
+    definition = JobDefinition(
+        image_uri=BASE_IMAGE, code=str(SCRIPTS / "behave.py"), command=("python3",), instance_count=2,
+        arguments=("--fail-on", "algo-2"),
+        inputs=(ProcessingInput(str(data), "/opt/ml/processing/input/data", "data"),))
+    status = run_local(definition, jobs_dir, keep=Keep.FAILED)
+    client = docker.from_env()
+    try:
+        assert status.status == "Failed"
+        assert (job_folder(status) / "inputs" / "shared").is_dir()  # layered
+        selector = {"label": [f"{LABEL_JOB}={status.job_name}"]}
+        volumes = client.volumes.list(filters=selector)
+        containers = client.containers.list(all=True, filters=selector)
+        assert [v.attrs["Labels"][LABEL_HOST] for v in volumes] == ["algo-2"]
+        assert [c.labels[LABEL_HOST] for c in containers] == ["algo-2"]
+    finally:
+        assert sweep(client, status.job_name) >= 1
+        client.close()

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import docker
 import pytest
 
-from tests.containers.test_build_secret import HOST_BUNDLE, certificates, image_files
+from launcher.check.layers import HOST_CA_BUNDLE, scan_image
 
 pytestmark = pytest.mark.docker
 
@@ -60,14 +59,7 @@ def test_the_image_is_amd64_and_within_its_size_budget(spark_image: str) -> None
 
 
 def test_the_ca_bundle_secret_is_in_no_layer(spark_image: str) -> None:
-    # Both pip steps mount the secret; the sklearn image's test, applied to this image.
-    if not HOST_BUNDLE.exists():
-        pytest.fail(f"{HOST_BUNDLE} is missing: make build passes it as the ca_bundle secret when present")
-    host_bundle = HOST_BUNDLE.read_bytes()
-    files = dict(image_files(spark_image))
-    host_only = certificates(host_bundle) - certificates(files.get("etc/ssl/certs/ca-certificates.crt", b""))
-    for path, data in files.items():
-        assert data != host_bundle, f"the host CA bundle was copied into the image at /{path}"
-        for cert in host_only:
-            assert cert not in data, f"a certificate from the build secret is in the image at /{path}"
-    assert not any(Path(path).parts[:2] == ("run", "secrets") for path in files)
+    # Both pip steps mount the secret; `byoc check`'s layer scan, as for the sklearn image.
+    if not HOST_CA_BUNDLE.exists():
+        pytest.fail(f"{HOST_CA_BUNDLE} is missing: make build passes it as the ca_bundle secret when present")
+    assert scan_image(docker.from_env(), spark_image, HOST_CA_BUNDLE) == []

@@ -1,0 +1,5 @@
+ARG BASE_IMAGE=byoc/base:latest
+FROM ${BASE_IMAGE}
+COPY job.py /opt/job.py
+ENV SLEEP=8
+ENTRYPOINT python3 /opt/job.py

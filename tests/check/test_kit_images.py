@@ -1,0 +1,53 @@
+"""The kit's own images pass `byoc check`: with their default command, and running the examples' jobs.
+
+With its default command (`help`) an image reads no input and ends at once, so the rules about reads, a
+missing input and SIGTERM do not apply there (and say so); the example jobs exercise them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.check.conftest import check, results
+from tests.containers.conftest import image_tag
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+NOT_APPLICABLE_BY_DEFAULT = {"sigterm", "reads-local-paths", "missing-input-message"}
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of examples/ with the Spark app it refers to and freshly generated sample data."""
+    root = tmp_path_factory.mktemp("repo")
+    copy = root / "examples"
+    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("output", "ecg", "houses", "__pycache__"))
+    shutil.copytree(EXAMPLES.parent / "entrypoints/spark_jobs", root / "entrypoints/spark_jobs")
+    subprocess.run([sys.executable, str(copy / "data/generate.py"), "--out", str(copy / "data")], check=True,
+                   capture_output=True)
+    return copy
+
+
+@pytest.mark.parametrize("name", ["base", "sklearn", "spark"])
+def test_the_kit_images_pass_with_their_default_command(name: str, tmp_path: Path) -> None:
+    code, report, stderr = check(tmp_path, image_tag(name))
+    found = results(report)
+    assert code == 0 and report["passed"], stderr
+    assert {rule for rule, (verdict, _, _) in found.items() if verdict != "pass"} == NOT_APPLICABLE_BY_DEFAULT
+    assert found["sigterm"][1].startswith("the image's default command ended by itself")
+
+
+@pytest.mark.parametrize(("name", "job"), [("sklearn", "sklearn-processor"), ("spark", "pyspark-processor")])
+def test_the_kit_images_pass_every_rule_with_an_example_job(name: str, job: str, examples: Path,
+                                                             tmp_path: Path) -> None:
+    # Four jobs; the Spark ones start a cluster each: over 15 min on a loaded 2-core machine.
+    code, report, stderr = check(tmp_path, image_tag(name), "--job", str(examples / f"{job}.yaml"), timeout=2400)
+    found = results(report)
+    assert code == 0 and report["passed"], stderr
+    assert {rule: verdict for rule, (verdict, _, _) in found.items() if verdict != "pass"} == {}
+    assert found["sigterm"][1].startswith("exited with code 143 ")
+    assert not (examples / "output").exists(), "the check must not write to the job's own destinations"
