@@ -22,8 +22,8 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 # Every test in these folders drives the Docker engine, through its folder's fixtures if not in its own body;
 # elsewhere a test that does carries `@pytest.mark.docker` itself. `pytest -m "not docker"` runs without an
 # engine (make test-py313 runs it so on a second Python).
-ENGINE_FOLDERS = frozenset({"containers", "doctor", "examples", "launcher", "podman", "push", "rootless", "serve",
-                            "spark_history", "tool"})
+ENGINE_FOLDERS = frozenset({"check", "containers", "debug", "doctor", "examples", "launcher", "podman", "push",
+                            "rootless", "serve", "spark_history", "tool"})
 TESTS = Path(__file__).parent
 
 
