@@ -50,8 +50,12 @@ def prefix() -> Iterator[str]:
     name = f"byoc-test-doctor-{uuid.uuid4().hex[:8]}"
     yield name
     engine = docker.from_env()
+    # By tag, never by id: an unlabelled build of `FROM x` is x itself, and removing that id would take x's
+    # own tags (the kit's base images) with it.
     for image in engine.images.list(name=f"{name}/base"):
-        engine.images.remove(image.id, force=True)
+        for tag in image.tags:
+            if tag.startswith(f"{name}/"):
+                engine.images.remove(tag)
 
 
 def labelled(prefix: str, digest: str | None, base: str = BASE_IMAGE) -> None:
