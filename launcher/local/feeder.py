@@ -151,7 +151,15 @@ class FeedState(abc.ABC):
     """What both feeders (this one and volume_feeder's) keep of their writer threads: the first fault, the
     channels a reader opened, the stop signal; a context manager whose exit calls `stop()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int,
+                 chunk_size: int, stop_timeout: float) -> None:
+        if epochs < 1:
+            raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
+        self.channels = channels
+        self.s3 = s3
+        self.epochs = epochs
+        self.chunk_size = chunk_size
+        self.stop_timeout = stop_timeout
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._error: FeedError | None = None
@@ -199,14 +207,7 @@ class PipeFeeder(FeedState):
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int = 1,
                  chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        if epochs < 1:
-            raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
-        super().__init__()
-        self.channels = channels
-        self.s3 = s3
-        self.epochs = epochs
-        self.chunk_size = chunk_size
-        self.stop_timeout = stop_timeout
+        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout)
 
     def prepare(self) -> None:
         """Write every manifest and make every `_0` FIFO: before the containers start. On failure the

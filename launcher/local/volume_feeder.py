@@ -70,15 +70,8 @@ class VolumeFeeder(FeedState):
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, files: VolumeFiles, *, epochs: int = 1,
                  chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        if epochs < 1:
-            raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
-        super().__init__()
-        self.channels = channels
-        self.s3 = s3
+        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout)
         self.files = files
-        self.epochs = epochs
-        self.chunk_size = chunk_size
-        self.stop_timeout = stop_timeout
         self._feeds: list[_Feed] = []
         self._first: dict[int, _Feed] = {}  # channel index -> its epoch-0 feeder
 
