@@ -3,12 +3,18 @@
 The runs go through the local backend like any job, into a temporary jobs folder removed at the end, and
 only when the image is linux/amd64: anything else cannot run here any more than on SageMaker. They need
 bind-mounted host folders (engine.py): an engine that would need volume staging is refused first.
+
+The runs are independent jobs, so they run at once, while the layers are read: a check takes about as long
+as its longest run (a Spark job on 2 hosts: a cluster to start), not the sum of four runs and a
+`docker save`. Only without a job file does one run wait for others: the missing-input run is worth making
+only if the 1- and 2-host runs read the sample inputs at all.
 """
 
 from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +31,7 @@ from launcher.local.cluster import engine
 from launcher.local.options import DEFAULT_REGION, DEFAULT_STOP_GRACE_SECONDS
 
 Progress = Callable[[str], None]
+SCENARIOS = ("one-host", "two-hosts", "missing-input", "sigterm")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,19 +58,21 @@ def check(image: str, options: CheckOptions, progress: Progress = lambda _: None
         if facts.runs_on_sagemaker:  # before the slow part: an engine the runs could not be watched on is refused
             require_bind_mounts(client, image, folder, f"byoc-check-{plan.token}")
         progress(f"reading the {facts.layers} layers of {image}")
-        secrets = tuple(scan_image(client, image, options.host_ca_bundle))
-        user = user_ids(client, facts)
-        probe = probe_output_write(client, facts) if not user.is_root and facts.runs_on_sagemaker else None
-        runs: dict[str, Run] = {}
-        skipped: dict[str, str] = {}
-        if facts.runs_on_sagemaker:
-            _run_scenarios(Scenarios(client, folder, region=options.region, endpoint_url=options.endpoint_url,
-                                     grace_seconds=options.grace_seconds,
-                                     signal_after_seconds=options.signal_after_seconds),
-                           plan, folder, options, runs, skipped, progress)
-        else:
-            reason = f"not run: the image is {facts.platform}, and neither this engine nor SageMaker runs it"
-            skipped.update(dict.fromkeys(("one-host", "two-hosts", "missing-input", "sigterm"), reason))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="check-layers") as reader:
+            scanned = reader.submit(lambda: tuple(scan_image(client, image, options.host_ca_bundle)))
+            user = user_ids(client, facts)
+            probe = probe_output_write(client, facts) if not user.is_root and facts.runs_on_sagemaker else None
+            runs: dict[str, Run] = {}
+            skipped: dict[str, str] = {}
+            if facts.runs_on_sagemaker:
+                _run_scenarios(Scenarios(client, folder, region=options.region, endpoint_url=options.endpoint_url,
+                                         grace_seconds=options.grace_seconds,
+                                         signal_after_seconds=options.signal_after_seconds),
+                               plan, folder, options, runs, skipped, progress)
+            else:
+                reason = f"not run: the image is {facts.platform}, and neither this engine nor SageMaker runs it"
+                skipped.update(dict.fromkeys(SCENARIOS, reason))
+            secrets = scanned.result()
     evidence = Evidence(facts, plan, user, probe, secrets, tuple(secret_environment(facts.env)),
                         options.grace_seconds, options.max_image_bytes, runs, skipped)
     return Report(image, options.job_file, tuple(judge(evidence) for judge in JUDGES))
@@ -71,21 +80,27 @@ def check(image: str, options: CheckOptions, progress: Progress = lambda _: None
 
 def _run_scenarios(scenarios: Scenarios, plan: JobPlan, folder: Path, options: CheckOptions,
                    runs: dict[str, Run], skipped: dict[str, str], progress: Progress) -> None:
+    """Run the scenarios at once; `runs` gets them in SCENARIOS' order, `skipped` says why any did not run."""
     timeout = options.timeout_seconds
-    for name, hosts in (("one-host", 1), ("two-hosts", 2)):
-        progress(f"running the job on {hosts} host{'s' if hosts > 1 else ''}")
-        runs[name] = scenarios.run(name, plan.scenario(name, hosts, folder / name, timeout))
     drop = plan.channel_to_drop()
-    if drop is None:
-        skipped["missing-input"] = "the job has no input to leave out"
-    elif not plan.from_job_file and not any(run.reads.readers(drop.local_path) for run in runs.values()):
-        skipped["missing-input"] = ("the image's default command read none of the sample inputs, so leaving one "
-                                    "out changes nothing; give --job to test your job")
-    else:
-        progress(f"running the job without its input {drop.name!r}")
-        runs["missing-input"] = scenarios.run("missing-input", plan.scenario("missing-input", 1,
-                                                                             folder / "missing-input", timeout,
-                                                                             drop=drop.name),
-                                              dropped=drop.name)
-    progress("running the job and stopping it with SIGTERM")
-    runs["sigterm"] = scenarios.run("sigterm", plan.scenario("sigterm", 1, folder / "sigterm", timeout), signal=True)
+    started: dict[str, Future[Run]] = {}
+    with ThreadPoolExecutor(max_workers=len(SCENARIOS), thread_name_prefix="check-run") as pool:
+
+        def start(name: str, hosts: int, *, dropped: str | None = None, signal: bool = False) -> None:
+            definition = plan.scenario(name, hosts, folder / name, timeout, drop=dropped)
+            started[name] = pool.submit(scenarios.run, name, definition, dropped=dropped, signal=signal)
+
+        progress("running the job on 1 host, on 2 hosts, and on 1 host stopped with SIGTERM, at once")
+        start("sigterm", 1, signal=True)  # first: its clock starts when the job does
+        start("one-host", 1)
+        start("two-hosts", 2)
+        if drop is None:
+            skipped["missing-input"] = "the job has no input to leave out"
+        elif not plan.from_job_file and not any(started[name].result().reads.readers(drop.local_path)
+                                                for name in ("one-host", "two-hosts")):
+            skipped["missing-input"] = ("the image's default command read none of the sample inputs, so leaving "
+                                        "one out changes nothing; give --job to test your job")
+        else:
+            progress(f"running the job without its input {drop.name!r}")
+            start("missing-input", 1, dropped=drop.name)
+    runs.update({name: started[name].result() for name in SCENARIOS if name in started})

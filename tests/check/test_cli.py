@@ -25,7 +25,7 @@ def test_the_table_prints_what_was_seen_as_written_and_exits_0(broken: BrokenIma
         "platform", "exec-entrypoint", "sigterm", "output-user", "exits-one-host", "exits-two-hosts",
         "reads-local-paths", "writes-local-paths", "missing-input-message", "image-size", "no-secrets"]
     assert lines[-1] == "no rule fails; 11 pass, 0 do not apply or could not be checked"
-    assert "check: running the job and stopping it with SIGTERM" in result.stderr
+    assert "check: running the job on 1 host, on 2 hosts, and on 1 host stopped with SIGTERM, at once" in result.stderr
     assert check_containers() == before
     assert not os.listdir(tmp_path)
 
