@@ -5,10 +5,15 @@ more memory is killed (`OutOfMemory`). Locally each container gets the same as h
 a memory limit with no swap past it), so the same job fails the same way on a laptop. The rules:
 
 - Each host gets its type's vCPUs and memory (launcher/instance_types.py).
-- When the engine is smaller than the job asks (instances x size), the job still runs: each host gets
-  the same share of the engine (its CPUs, or its memory, divided over the hosts in proportion to what
-  they ask), and one notice says what was scaled down, since a job that runs out of memory at the
-  scaled size may not on SageMaker.
+- When the engine is smaller than the job asks (instances x size), the job still runs, and one notice
+  says what was scaled down, since a job that runs out of memory at the scaled size may not on SageMaker:
+  - memory: each host gets the same share of the engine's, in proportion to what it asks (a hard limit:
+    out-of-memory must still show);
+  - CPUs: the hosts share the engine's, each capped at its type's vCPUs (or the engine's, if fewer). The
+    engine's scheduler gives busy hosts equal shares, and a busy host may use what idle ones leave: on
+    SageMaker each host has its own vCPUs, so a hard split would make the busy host (a Spark primary,
+    a host with a bigger shard) wait on CPUs that the others leave idle, slower than SageMaker for no
+    reason. A 2-host Spark job on 2 CPUs took 38.6 s with a hard 1-CPU quota per host, 30.4 s shared.
 - GPU types get that many of the engine's NVIDIA GPUs when it has any; when it has none, the job fails
   (`GpuUnavailableError`, naming the type and the way to run it on CPU), or with GpuFallback.CPU runs on
   CPU with one notice.
@@ -79,20 +84,21 @@ def host_resources(
                f"{_gib(instance.memory_gib * GIB)} of an {instance.name}")
         return HostResources(gpus=gpus)
     asked_cpus, asked_memory = count * instance.vcpus, count * instance.memory_gib * GIB
-    cpu_share = min(1.0, engine.cpus / asked_cpus)
     memory_share = min(1.0, engine.memory_bytes / asked_memory)
-    cpus = max(MIN_CPUS, instance.vcpus * cpu_share)
+    cpus = max(MIN_CPUS, min(instance.vcpus, engine.cpus))
     memory = max(MIN_MEMORY_BYTES, int(instance.memory_gib * GIB * memory_share))
     scaled = []
-    if cpu_share < 1:
-        scaled.append(f"{_cpus(cpus)} instead of {_cpus(instance.vcpus)}")
+    if asked_cpus > engine.cpus:
+        scaled.append(f"the hosts share {_cpus(engine.cpus)}, not {_cpus(instance.vcpus)} each (each may use up to "
+                      f"{_cpus(cpus)}, equal shares when all are busy)" if count > 1
+                      else f"the host gets {_cpus(cpus)} instead of {_cpus(instance.vcpus)}")
     if memory_share < 1:
-        scaled.append(f"{_gib(memory)} of memory instead of {_gib(instance.memory_gib * GIB)}; a job that runs out "
-                      "of memory here may not on SageMaker")
+        scaled.append(f"each host gets {_gib(memory)} of memory instead of {_gib(instance.memory_gib * GIB)}; a job "
+                      "that runs out of memory here may not on SageMaker")
     if scaled:
         asks = f"{count} x {instance.name} ask" if count > 1 else f"an {instance.name} asks"
         notice(f"resources scaled down: {asks} for {_cpus(asked_cpus)} and {_gib(asked_memory)} in all, this engine "
-               f"has {_cpus(engine.cpus)} and {_gib(engine.memory_bytes)}: each host gets {' and '.join(scaled)}. "
+               f"has {_cpus(engine.cpus)} and {_gib(engine.memory_bytes)}: {'; '.join(scaled)}. "
                "--no-resource-limits lifts the limits")
     return HostResources(cpus=cpus, memory_bytes=memory, gpus=gpus)
 

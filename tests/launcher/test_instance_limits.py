@@ -77,16 +77,17 @@ def test_a_job_larger_than_the_engine_runs_scaled_down_and_says_so_once(
     big = instance_type("ml.m5.24xlarge")  # 96 vCPUs, 384 GiB each: 288 and 1152 GiB asked
     status = run_local(resources_job(tmp_path, instance_type=big.name, instance_count=3), jobs_dir)
     assert status.status == "Completed", status.failure_reason
-    cpus, memory = capacity.cpus / 3, capacity.memory_bytes // 3
-    for report in reports(status).values():
-        assert report["cpus"] == pytest.approx(cpus, abs=0.01)
+    memory = capacity.memory_bytes // 3
+    for report in reports(status).values():  # the CPUs shared, each host capped at the engine's; memory split
+        assert report["cpus"] == pytest.approx(capacity.cpus, abs=0.01)
         assert report["memory"] == pytest.approx(memory, abs=4096)  # the kernel rounds a limit to whole pages
     scaled = [n for n in status.notices if n.startswith("resources scaled down")]
     assert scaled == [
         f"resources scaled down: 3 x ml.m5.24xlarge ask for 288 CPUs and 1152 GiB in all, this engine has "
-        f"{capacity.cpus} CPUs and {capacity.memory_bytes / GIB:.1f} GiB: each host gets {cpus:.2f} CPUs instead "
-        f"of 96 CPUs and {memory / GIB:.1f} GiB of memory instead of 384 GiB; a job that runs out of memory here "
-        "may not on SageMaker. --no-resource-limits lifts the limits"
+        f"{capacity.cpus} CPUs and {capacity.memory_bytes / GIB:.1f} GiB: the hosts share {capacity.cpus} CPUs, not "
+        f"96 CPUs each (each may use up to {capacity.cpus} CPUs, equal shares when all are busy); each host gets "
+        f"{memory / GIB:.1f} GiB of memory instead of 384 GiB; a job that runs out of memory here may not on "
+        "SageMaker. --no-resource-limits lifts the limits"
     ]
 
 

@@ -48,18 +48,26 @@ def test_a_job_that_fits_gets_its_instance_types_size_and_no_notice() -> None:
 
 def test_a_job_larger_than_the_engine_is_scaled_down_in_proportion_and_says_what() -> None:
     given, said = resources("ml.m5.4xlarge", 3)  # 48 vCPUs and 192 GiB asked of 8 CPUs and 32 GiB
-    assert given.cpus == pytest.approx(8 / 3) and given.memory_bytes == pytest.approx(32 * GIB / 3, abs=1)
+    assert given.cpus == 8 and given.memory_bytes == pytest.approx(32 * GIB / 3, abs=1)
     assert said == ["resources scaled down: 3 x ml.m5.4xlarge ask for 48 CPUs and 192 GiB in all, this engine has "
-                    "8 CPUs and 32 GiB: each host gets 2.67 CPUs instead of 16 CPUs and 10.7 GiB of memory instead of "
-                    "64 GiB; a job that runs out of memory here may not on SageMaker. --no-resource-limits lifts the "
-                    "limits"]
+                    "8 CPUs and 32 GiB: the hosts share 8 CPUs, not 16 CPUs each (each may use up to 8 CPUs, equal "
+                    "shares when all are busy); each host gets 10.7 GiB of memory instead of 64 GiB; a job that runs "
+                    "out of memory here may not on SageMaker. --no-resource-limits lifts the limits"]
+
+
+def test_hosts_sharing_the_engines_cpus_are_each_capped_at_their_types_vcpus() -> None:
+    given, said = resources("ml.t3.medium", 6)  # 12 vCPUs asked of 8 CPUs; memory fits
+    assert given == HostResources(cpus=2, memory_bytes=4 * GIB)
+    assert said == ["resources scaled down: 6 x ml.t3.medium ask for 12 CPUs and 24 GiB in all, this engine has "
+                    "8 CPUs and 32 GiB: the hosts share 8 CPUs, not 2 CPUs each (each may use up to 2 CPUs, equal "
+                    "shares when all are busy). --no-resource-limits lifts the limits"]
 
 
 def test_only_what_is_scaled_down_is_named() -> None:
     given, said = resources("ml.r5.large", 1, EngineCapacity(cpus=1, memory_bytes=64 * GIB, gpus=False))
     assert given == HostResources(cpus=1, memory_bytes=16 * GIB)
     assert said == ["resources scaled down: an ml.r5.large asks for 2 CPUs and 16 GiB in all, this engine has 1 CPU "
-                    "and 64 GiB: each host gets 1 CPU instead of 2 CPUs. --no-resource-limits lifts the limits"]
+                    "and 64 GiB: the host gets 1 CPU instead of 2 CPUs. --no-resource-limits lifts the limits"]
 
 
 def test_no_limits_leaves_cpu_and_memory_free_and_says_so() -> None:
