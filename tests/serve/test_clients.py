@@ -1,6 +1,10 @@
 """Unchanged client code, with only the environment `byoc serve --print-env` prints, creates a job through the
 endpoint and describes it: SDK v2, SDK v3 (sagemaker-core) and the AWS CLI, each in its own venv
-(`make clients`), each process guarded so that any connection leaving the machine fails the test."""
+(`make clients`), each process guarded so that any connection leaving the machine fails the test.
+
+The SDK clients whose jobs take a while all start together (`ahead`), and each test reads its own: the
+SDKs sleep between polls (v2 up to 10 s), so one after the other their sleeps would add up; side by side
+the endpoint runs their jobs at once, as it would for a team sharing it."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import json
 import os
 import shlex
 import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -36,33 +42,97 @@ def client_env(server: Server, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_client(server: Server, tmp_path: Path, venv: str, *command: str) -> str:
+@dataclass
+class Client:
+    """A client process running in `folder`; `job` is the job name it was given, if any."""
+
+    venv: str
+    folder: Path
+    process: subprocess.Popen[str]
+    job: str = ""
+
+    def output(self) -> str:
+        """Its stdout once it has ended, having stayed on this machine and exited 0."""
+        try:
+            stdout, stderr = self.process.communicate(timeout=900)
+        finally:
+            self.process.kill()  # a no-op once it has ended
+        left = self.folder / "left.log"
+        assert not left.exists(), f"the client tried to leave the machine: {left.read_text()}"
+        assert self.process.returncode == 0, f"{self.venv} client failed:\n{stdout}\n{stderr}"
+        return stdout
+
+
+def start_client(server: Server, folder: Path, venv: str, *command: str, job: str = "") -> Client:
     executable = CLIENTS / venv / "bin" / command[0]
     if not executable.exists():
         pytest.fail(f"{executable} is missing: run `make clients`")
-    env = client_env(server, tmp_path)
-    result = subprocess.run([str(executable), *command[1:]], env=env, capture_output=True, text=True, timeout=900,
-                            cwd=tmp_path)
-    left = tmp_path / "left.log"
-    assert not left.exists(), f"the client tried to leave the machine: {left.read_text()}"
-    assert result.returncode == 0, f"{venv} client failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+    process = subprocess.Popen([str(executable), *command[1:]], env=client_env(server, folder), cwd=folder,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return Client(venv, folder, process, job)
 
 
-def test_sdk_v2_processor_runs_with_logs_and_describes(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v2")
-    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_processor.py"), name, ROLE)
+def run_client(server: Server, tmp_path: Path, venv: str, *command: str) -> str:
+    return start_client(server, tmp_path, venv, *command).output()
+
+
+# The clients started ahead, by the test that reads each: its venv, its script, the prefix of the job name
+# it is given (with the role; none: the script names its job), whether it is also given its folder.
+AHEAD: dict[str, tuple[str, Path, str, bool]] = {
+    "test_sdk_v2_processor_runs_with_logs_and_describes": ("sdk-v2", SCRIPTS / "sdk_v2_processor.py", "sdk-v2", False),
+    "test_sdk_v3_processor_runs_with_logs_and_describes": ("sdk-v3", SCRIPTS / "sdk_v3_processor.py", "sdk-v3", False),
+    "test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket": (
+        "sdk-v2", SCRIPTS / "sdk_v2_sklearn.py", "sdk-v2-sklearn", True),
+    "test_sdk_v2_pyspark_processor_runs_on_two_instances": (
+        "sdk-v2", SCRIPTS / "sdk_v2_pyspark.py", "sdk-v2-spark", True),
+    "test_sdk_v3_script_processor_uploads_code_and_input_to_the_default_bucket": (
+        "sdk-v3", SCRIPTS / "sdk_v3_script.py", "sdk-v3-script", True),
+    "test_sdk_v2_framework_processor_runs_its_source_dir": (
+        "sdk-v2", SCRIPTS / "sdk_v2_framework.py", "sdk-v2-framework", True),
+    "test_the_readme_sdk_example_runs_two_hosts_with_s3_in_and_out": (
+        "sdk-v3", REPO / "examples" / "sdk" / "processing_job.py", "", False),
+}
+
+
+@pytest.fixture(scope="module")
+def ahead(server: Server, tmp_path_factory: pytest.TempPathFactory,
+          request: pytest.FixtureRequest) -> Iterator[dict[str, Client]]:
+    """The clients of AHEAD whose tests were selected, all started at once."""
+    selected = {item.name for item in request.session.items if item.path == request.path}
+    started: dict[str, Client] = {}
+    try:
+        for test, (venv, script, prefix, given_folder) in AHEAD.items():
+            if test not in selected:
+                continue
+            folder = tmp_path_factory.mktemp(prefix or "client")
+            job = unique(prefix) if prefix else ""
+            args = ([job, ROLE] if job else []) + ([str(folder)] if given_folder else [])
+            started[test] = start_client(server, folder, venv, "python", str(script), *args, job=job)
+        yield started
+    finally:
+        for client in started.values():
+            client.process.kill()
+            client.process.communicate()
+
+
+@pytest.fixture
+def client(ahead: dict[str, Client], request: pytest.FixtureRequest) -> Client:
+    """This test's client, started ahead."""
+    return ahead[request.node.name]
+
+
+def test_sdk_v2_processor_runs_with_logs_and_describes(client: Client) -> None:
+    out = client.output()
     assert "hello from sdk v2" in out  # printed live by Processor.run(logs=True)
     described = json.loads(out.strip().splitlines()[-1])
-    assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (name, "Completed")
+    assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (client.job, "Completed")
 
 
-def test_sdk_v3_processor_runs_with_logs_and_describes(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v3")
-    out = run_client(server, tmp_path, "sdk-v3", "python", str(SCRIPTS / "sdk_v3_processor.py"), name, ROLE)
+def test_sdk_v3_processor_runs_with_logs_and_describes(client: Client) -> None:
+    out = client.output()
     assert "hello from sdk v3" in out
     described = json.loads(out.strip().splitlines()[-1])
-    assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (name, "Completed")
+    assert (described["ProcessingJobName"], described["ProcessingJobStatus"]) == (client.job, "Completed")
 
 
 def test_aws_cli_creates_from_cli_input_json_and_describes(server: Server, tmp_path: Path) -> None:
@@ -84,10 +154,8 @@ def test_aws_cli_creates_from_cli_input_json_and_describes(server: Server, tmp_p
     assert described["AppSpecification"] == request["AppSpecification"]
 
 
-def test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v2-sklearn")
-    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_sklearn.py"), name, ROLE,
-                     str(tmp_path))
+def test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket(server: Server, client: Client) -> None:
+    out = client.output()
     assert "rows 3" in out
     described = json.loads(out.strip().splitlines()[-1])
     assert described["ProcessingJobStatus"] == "Completed"
@@ -98,10 +166,8 @@ def test_sdk_v2_sklearn_processor_uploads_code_and_input_to_the_default_bucket(s
     assert body == b"x,y\n1,2\n2,4\n3,6\n"
 
 
-def test_sdk_v2_pyspark_processor_runs_on_two_instances(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v2-spark")
-    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_pyspark.py"), name, ROLE,
-                     str(tmp_path))
+def test_sdk_v2_pyspark_processor_runs_on_two_instances(client: Client) -> None:
+    out = client.output()
     assert "sum of doubles 999000" in out
     assert "executors 2" in out
     described = json.loads(out.strip().splitlines()[-1])
@@ -109,27 +175,23 @@ def test_sdk_v2_pyspark_processor_runs_on_two_instances(server: Server, tmp_path
     assert "/sagemaker-spark-processing:3.5-cpu" in described["ImageUri"]
 
 
-def test_sdk_v3_script_processor_uploads_code_and_input_to_the_default_bucket(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v3-script")
-    out = run_client(server, tmp_path, "sdk-v3", "python", str(SCRIPTS / "sdk_v3_script.py"), name, ROLE,
-                     str(tmp_path))
+def test_sdk_v3_script_processor_uploads_code_and_input_to_the_default_bucket(client: Client) -> None:
+    out = client.output()
     assert "counted 2 words" in out
     described = json.loads(out.strip().splitlines()[-1])
     assert described["ProcessingJobStatus"] == "Completed"
     assert all(uri.startswith("s3://sagemaker-local/") for uri in described["Inputs"])
 
 
-def test_sdk_v2_framework_processor_runs_its_source_dir(server: Server, tmp_path: Path) -> None:
-    name = unique("sdk-v2-framework")
-    out = run_client(server, tmp_path, "sdk-v2", "python", str(SCRIPTS / "sdk_v2_framework.py"), name, ROLE,
-                     str(tmp_path))
+def test_sdk_v2_framework_processor_runs_its_source_dir(client: Client) -> None:
+    out = client.output()
     assert "hello framework from source_dir" in out
     assert json.loads(out.strip().splitlines()[-1])["ProcessingJobStatus"] == "Completed"
 
 
-def test_the_readme_sdk_example_runs_two_hosts_with_s3_in_and_out(server: Server, tmp_path: Path) -> None:
+def test_the_readme_sdk_example_runs_two_hosts_with_s3_in_and_out(client: Client) -> None:
     """examples/sdk/processing_job.py, as the README's quickstart runs it: sharded S3 input, S3 output."""
-    out = run_client(server, tmp_path, "sdk-v3", "python", str(REPO / "examples" / "sdk" / "processing_job.py"))
+    out = client.output()
     assert "inventory: algo-1 wrote" in out and "inventory: algo-2 wrote" in out  # the hosts' lines, live
     listed = out.split("outputs:", 1)[1].split()
     assert sorted(key.rsplit("/", 1)[-1] for key in listed) == ["algo-1.json", "algo-2.json"]
