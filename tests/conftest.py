@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -192,3 +195,16 @@ def s3_admin_client(moto_endpoint: str) -> Any:
 def s3_admin(s3_endpoint: str, s3_admin_client: Any) -> Any:
     """A plain boto3 client to arrange and inspect the (reset) server's state."""
     return s3_admin_client
+
+
+@pytest.fixture(scope="module")
+def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of examples/ (job files, code; the Spark app it refers to) with freshly generated sample data."""
+    repo = TESTS.parent
+    root = tmp_path_factory.mktemp("repo")
+    copy = root / "examples"
+    shutil.copytree(repo / "examples", copy, ignore=shutil.ignore_patterns("output", "ecg", "houses", "__pycache__"))
+    shutil.copytree(repo / "entrypoints/spark_jobs", root / "entrypoints/spark_jobs")
+    subprocess.run([sys.executable, str(copy / "data/generate.py"), "--out", str(copy / "data")], check=True,
+                   capture_output=True)
+    return copy

@@ -6,6 +6,7 @@
     NAME/job.yaml, job-2.yaml   the job on 1 and on 2 instances
     NAME/data/                  sample data for both
     NAME/tests/test_image.py    builds the image and runs both job files with `byoc run`
+    NAME/tests/conftest.py      what the tests share: the image built once, a copy to run in, `byoc`
     NAME/Makefile, README.md    build, run, run-2, check, test, push
     NAME/wheels/                the byoc-runtime wheel, for bases other than the kit's (not on PyPI yet)
 

@@ -6,9 +6,6 @@ missing input and SIGTERM do not apply there (and say so); the example jobs exer
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,20 +13,7 @@ import pytest
 from tests.check.conftest import check, results
 from tests.containers.conftest import image_tag
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NOT_APPLICABLE_BY_DEFAULT = {"sigterm", "reads-local-paths", "missing-input-message"}
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of examples/ with the Spark app it refers to and freshly generated sample data."""
-    root = tmp_path_factory.mktemp("repo")
-    copy = root / "examples"
-    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("output", "ecg", "houses", "__pycache__"))
-    shutil.copytree(EXAMPLES.parent / "entrypoints/spark_jobs", root / "entrypoints/spark_jobs")
-    subprocess.run([sys.executable, str(copy / "data/generate.py"), "--out", str(copy / "data")], check=True,
-                   capture_output=True)
-    return copy
 
 
 @pytest.mark.parametrize("name", ["base", "sklearn", "spark"])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,20 +12,7 @@ from tests.job_logs import alarming_host_lines, alarming_lines
 from tests.jobs.reference_pca import reference_pca
 from tests.launcher.conftest import byoc, nothing_left_behind  # noqa: F401 - autouse: no containers left
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of examples/ (job files, code; the Spark app it refers to) with freshly generated sample data."""
-    root = tmp_path_factory.mktemp("repo")
-    copy = root / "examples"
-    shutil.copytree(EXAMPLES, copy, ignore=shutil.ignore_patterns("output", "ecg", "houses", "__pycache__"))
-    shutil.copytree(EXAMPLES.parent / "entrypoints/spark_jobs", root / "entrypoints/spark_jobs")
-    subprocess.run([sys.executable, str(copy / "data/generate.py"), "--out", str(copy / "data")], check=True,
-                   capture_output=True)
-    return copy
 
 
 def run_example(examples: Path, name: str, tmp_path: Path) -> None:

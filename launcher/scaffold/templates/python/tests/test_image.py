@@ -1,59 +1,24 @@
-"""{{name}}'s own tests: build the image, then run both job files on the sample data with `byoc run`.
-
-`make test` runs them. They need a Docker engine, pytest, make, and `byoc` (the BYOC environment variable,
-else `byoc` on PATH). Each test runs a copy of the job files and data/ in a temporary folder, so the
-project's own output/ is left alone, and keeps its job folders there too (--jobs-dir).
-"""
+"""{{name}}'s own tests: build the image, then run both job files on the sample data with `byoc run`
+(conftest.py: the image, the copy each test runs in, `byoc`, the summaries expected)."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-PROJECT = Path(__file__).resolve().parents[1]
-BYOC = os.environ.get("BYOC", "byoc")
+Byoc = Callable[..., "subprocess.CompletedProcess[str]"]  # conftest.py's byoc fixture
+Summaries = dict[str, tuple[int, float, float, float]]  # data file -> (rows, min, max, mean)
 
 
-@pytest.fixture(scope="module")
-def image() -> None:
-    """`make build`: the image every job file names."""
-    built = subprocess.run(["make", "--no-print-directory", "-C", str(PROJECT), "build", f"BYOC={BYOC}"],
-                           capture_output=True, text=True, timeout=1800, check=False)
-    assert built.returncode == 0, f"make build failed:\n{built.stdout}\n{built.stderr}"
+def rounded(summaries: Summaries) -> Summaries:
+    """As job.py writes them: the mean to 2 decimals (job-2.yaml's --decimals; job.yaml's default)."""
+    return {name: (rows, low, high, round(mean, 2)) for name, (rows, low, high, mean) in summaries.items()}
 
 
-@pytest.fixture
-def workdir(image: None, tmp_path: Path) -> Path:
-    for job_file in ("job.yaml", "job-2.yaml"):
-        shutil.copy(PROJECT / job_file, tmp_path)
-    shutil.copytree(PROJECT / "data", tmp_path / "data")
-    return tmp_path
-
-
-def byoc(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    if shutil.which(BYOC) is None:
-        pytest.fail(f"no `{BYOC}` command: install byoc-processing (pipx install ...), or set BYOC to its path")
-    return subprocess.run([BYOC, *args, "--jobs-dir", str(workdir / "jobs")], cwd=workdir, capture_output=True,
-                          text=True, timeout=900, check=False)
-
-
-def expected(data: Path) -> dict[str, tuple[int, float, float, float]]:
-    """Each sample file's rows, min, max and mean, computed here the plain way."""
-    found = {}
-    for path in sorted(data.glob("*.csv")):
-        with path.open(newline="") as text:
-            values = [float(row["temperature"]) for row in csv.DictReader(text)]
-        found[path.name] = (len(values), min(values), max(values), round(sum(values) / len(values), 2))
-    return found
-
-
-def summaries(folder: Path) -> dict[str, dict[str, tuple[int, float, float, float]]]:
+def summaries(folder: Path) -> dict[str, Summaries]:
     """Host file -> {data file -> (rows, min, max, mean)} of every <host>.csv the job wrote."""
     found = {}
     for path in sorted(folder.glob("*.csv")):
@@ -63,18 +28,19 @@ def summaries(folder: Path) -> dict[str, dict[str, tuple[int, float, float, floa
     return found
 
 
-def test_one_instance_in_file_mode_summarises_every_file(workdir: Path) -> None:
-    run = byoc(workdir, "run", "job.yaml")
+def test_one_instance_in_file_mode_summarises_every_file(workdir: Path, byoc: Byoc, expected: Summaries) -> None:
+    run = byoc("run", "job.yaml")
 
     assert run.returncode == 0, run.stderr
-    assert summaries(workdir / "output" / "summary") == {"algo-1.csv": expected(workdir / "data")}
+    assert summaries(workdir / "output" / "summary") == {"algo-1.csv": rounded(expected)}
 
 
-def test_two_instances_in_pipe_mode_each_summarise_their_shard(workdir: Path) -> None:
-    run = byoc(workdir, "run", "job-2.yaml")
+def test_two_instances_in_pipe_mode_each_summarise_their_shard(workdir: Path, byoc: Byoc,
+                                                               expected: Summaries) -> None:
+    run = byoc("run", "job-2.yaml")
 
     assert run.returncode == 0, run.stderr
-    every = expected(workdir / "data")
+    every = rounded(expected)
     names = sorted(every)
     assert summaries(workdir / "output" / "summary-2") == {  # ShardedByS3Key: object i goes to host i mod 2
         "algo-1.csv": {name: every[name] for name in names[0::2]},
@@ -82,12 +48,12 @@ def test_two_instances_in_pipe_mode_each_summarise_their_shard(workdir: Path) ->
     }
 
 
-def test_a_bad_value_fails_the_job_with_the_file_and_line_in_its_exit_message(workdir: Path) -> None:
+def test_a_bad_value_fails_the_job_with_the_file_and_line_in_its_exit_message(workdir: Path, byoc: Byoc) -> None:
     bad = workdir / "data" / "day-2.csv"
     bad.write_text(bad.read_text().replace("\n", "\nlighthouse,warm\n", 1))
 
-    run = byoc(workdir, "run", "job.yaml", "--job-name", "{{name}}-bad-value")
-    described = byoc(workdir, "describe", "{{name}}-bad-value", "--json")
+    run = byoc("run", "job.yaml", "--job-name", "{{name}}-bad-value")
+    described = byoc("describe", "{{name}}-bad-value", "--json")
 
     assert run.returncode == 1, run.stderr
     status = json.loads(described.stdout)
