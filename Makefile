@@ -147,7 +147,7 @@ demo: venv build/sklearn ## Quickstart: PCA of 8 ECG recordings sharded over 4 l
 	$(VENV)/bin/byoc run examples/pca-ecg.yaml --timeline
 	@echo "outputs: examples/output/pca-ecg/ (pca_ecg-*.csv; the plot of ecg-0.csv: pca_ecg-0.png)"
 
-bench: venv build ## Every benchmark in one run, then a table of ratios against same-run baselines
+bench: venv build bench-tools ## Every benchmark in one run, then a table of ratios against same-run baselines
 	$(PY) -m bench.run_all
 
 lint: venv ## ruff and mypy (strict)
@@ -191,7 +191,9 @@ test: ## Install and build everything the tests need (engine, packages, venvs, i
 	$(VENV)/bin/pytest $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/main.xml) $(PYTEST_ARGS)
 
 test-tools: ## Install the Debian packages the tests run (docker-registry, debootstrap); idempotent, root once
-	@bash containers/test-tools.sh
-.PHONY: test-tools
+	@bash containers/test-tools.sh tests
+bench-tools: ## Install the Debian package the benches run (docker-compose, for SDK local mode); idempotent
+	@bash containers/test-tools.sh bench
+.PHONY: test-tools bench-tools
 
 .PHONY: help engine podman rootless offline-base venv build demo serve bench lint test clients
