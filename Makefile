@@ -193,7 +193,7 @@ test: ## Install and build everything the tests need (engine, packages, venvs, i
 test-tools: ## Install the Debian packages the tests run (docker-registry, debootstrap); idempotent, root once
 	@bash containers/test-tools.sh tests
 bench-tools: ## Install the Debian package the benches run (docker-compose, for SDK local mode); idempotent
-	@bash containers/test-tools.sh bench
+	@docker compose version >/dev/null 2>&1 || bash containers/test-tools.sh bench
 .PHONY: test-tools bench-tools
 
 .PHONY: help engine podman rootless offline-base venv build demo serve bench lint test clients
