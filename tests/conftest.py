@@ -6,6 +6,7 @@ import functools
 import ipaddress
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +29,12 @@ os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
 ENGINE_FOLDERS = frozenset({"check", "containers", "debug", "doctor", "examples", "launcher", "podman", "push",
                             "rootless", "serve", "spark_history", "tool"})
 TESTS = Path(__file__).parent
+
+# A suite started in the background of a script (`make test &`) inherits SIGINT ignored, as does every process
+# it starts, and then the tests that press Ctrl-C on `byoc` would see it ignored and wait for nothing. The
+# suite is a foreground program whatever started it: Ctrl-C is delivered again, to it and to its children.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
