@@ -31,7 +31,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 echo "engine.sh: starting dockerd (log: $LOG)" >&2
-nohup dockerd >"$LOG" 2>&1 &
+(cd / && nohup dockerd >"$LOG" 2>&1 &)  # from /: it outlives this script and the folder it was started in
 for _ in $(seq 60); do
   if [ -S "$SOCKET" ] && engine_answers; then
     exit 0

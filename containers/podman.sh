@@ -54,7 +54,9 @@ EOF
 
 echo "podman.sh: starting podman system service on $SOCKET (log: $LOG)" >&2
 rm -f "$SOCKET"
-CONTAINERS_CONF="$DIR/containers.conf" nohup podman system service --time=0 "unix://$SOCKET" >"$LOG" 2>&1 &
+# From /: the service outlives this script, and conmon (which it starts for each container) fails with
+# "Failed to get working directory" once the folder it was started from is gone (a removed checkout).
+(cd / && CONTAINERS_CONF="$DIR/containers.conf" nohup podman system service --time=0 "unix://$SOCKET" >"$LOG" 2>&1 &)
 for _ in $(seq 60); do
   if [ -S "$SOCKET" ] && answers "$SOCKET"; then
     echo "unix://$SOCKET"

@@ -80,8 +80,8 @@ touch "$LOG" && chown "$ROOTLESS_USER" "$LOG"
 # Its networks take addresses no root engine hands out by default (172.17-31.x, 192.168.x): the rootless
 # engine's networks live in a namespace of their own, so a subnet both engines chose would hide, from the
 # rootless containers, a server on this machine at the root engine's address (tests/engines.py's moto).
-as_user nohup /usr/share/docker.io/contrib/dockerd-rootless.sh \
-  --bip 10.213.0.1/24 --default-address-pool base=10.214.0.0/16,size=24 >"$LOG" 2>&1 &
+(cd / && as_user nohup /usr/share/docker.io/contrib/dockerd-rootless.sh \
+  --bip 10.213.0.1/24 --default-address-pool base=10.214.0.0/16,size=24 >"$LOG" 2>&1 &)  # from /, as dockerd
 for _ in $(seq 60); do
   if answers; then
     echo "unix://$SOCKET"
