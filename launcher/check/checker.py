@@ -62,16 +62,14 @@ def check(image: str, options: CheckOptions, progress: Progress = lambda _: None
             scanned = reader.submit(lambda: tuple(scan_image(client, image, options.host_ca_bundle)))
             user = user_ids(client, facts)
             probe = probe_output_write(client, facts) if not user.is_root and facts.runs_on_sagemaker else None
-            runs: dict[str, Run] = {}
-            skipped: dict[str, str] = {}
             if facts.runs_on_sagemaker:
-                _run_scenarios(Scenarios(client, folder, region=options.region, endpoint_url=options.endpoint_url,
-                                         grace_seconds=options.grace_seconds,
-                                         signal_after_seconds=options.signal_after_seconds),
-                               plan, folder, options, runs, skipped, progress)
+                runs, skipped = _run_scenarios(
+                    Scenarios(client, folder, region=options.region, endpoint_url=options.endpoint_url,
+                              grace_seconds=options.grace_seconds, signal_after_seconds=options.signal_after_seconds),
+                    plan, folder, options, progress)
             else:
-                reason = f"not run: the image is {facts.platform}, and neither this engine nor SageMaker runs it"
-                skipped.update(dict.fromkeys(SCENARIOS, reason))
+                runs, skipped = {}, dict.fromkeys(SCENARIOS, f"not run: the image is {facts.platform}, and neither "
+                                                             "this engine nor SageMaker runs it")
             secrets = scanned.result()
     evidence = Evidence(facts, plan, user, probe, secrets, tuple(secret_environment(facts.env)),
                         options.grace_seconds, options.max_image_bytes, runs, skipped)
@@ -79,11 +77,12 @@ def check(image: str, options: CheckOptions, progress: Progress = lambda _: None
 
 
 def _run_scenarios(scenarios: Scenarios, plan: JobPlan, folder: Path, options: CheckOptions,
-                   runs: dict[str, Run], skipped: dict[str, str], progress: Progress) -> None:
-    """Run the scenarios at once; `runs` gets them in SCENARIOS' order, `skipped` says why any did not run."""
+                   progress: Progress) -> tuple[dict[str, Run], dict[str, str]]:
+    """Run the scenarios at once: their runs in SCENARIOS' order, and why any did not run."""
     timeout = options.timeout_seconds
     drop = plan.channel_to_drop()
     started: dict[str, Future[Run]] = {}
+    skipped: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=len(SCENARIOS), thread_name_prefix="check-run") as pool:
 
         def start(name: str, hosts: int, *, dropped: str | None = None, signal: bool = False) -> None:
@@ -103,4 +102,4 @@ def _run_scenarios(scenarios: Scenarios, plan: JobPlan, folder: Path, options: C
         else:
             progress(f"running the job without its input {drop.name!r}")
             start("missing-input", 1, dropped=drop.name)
-    runs.update({name: started[name].result() for name in SCENARIOS if name in started})
+    return {name: started[name].result() for name in SCENARIOS if name in started}, skipped
