@@ -11,13 +11,13 @@
 set -euo pipefail
 
 # binary run -> the Debian package that ships it
+FOR=${1:-tests}
 declare -A TOOLS
-case "${1:-tests}" in
+case "$FOR" in
   tests) TOOLS=([/usr/bin/docker-registry]=docker-registry [/usr/sbin/debootstrap]=debootstrap) ;;
   bench) TOOLS=([/usr/bin/docker-compose]=docker-compose) ;;
   *) echo "usage: test-tools.sh [tests|bench]" >&2; exit 2 ;;
 esac
-FOR=${1:-tests}
 
 missing=()
 for binary in "${!TOOLS[@]}"; do
