@@ -91,7 +91,7 @@ class Scenarios:
                 status = backend.wait(name)
                 changes = container_changes(self.client, name)
             finally:
-                sweep(self.client, name)
+                sweep(self.client, name, str(backend.workspace(name).folder))
             workspace = backend.workspace(name)
             hosts = tuple(host.name for host in status.hosts)
             reads = watcher.reads(workspace.folder)

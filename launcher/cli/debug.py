@@ -42,7 +42,7 @@ def debug(
 
     client = engine()
     plan = plan_debug(client, local_backend(jobs_dir).workspace(job), host, with_credentials=with_credentials)
-    kept = kept_container(client, plan.job_name, plan.host)
+    kept = kept_container(client, plan.job_name, plan.folder, plan.host)
     served: JobCredentials | None = None
     if with_credentials:  # as the job had them: a sidecar serving the launcher's, the host in its namespace
         found, why = launcher_credentials()

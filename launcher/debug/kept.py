@@ -10,15 +10,15 @@ from typing import Any
 
 from launcher.errors import JobStateError
 from launcher.local.backend import LocalBackend
-from launcher.local.cluster import KIT, LABEL_HOST, LABEL_JOB, LABEL_KIT, sweep
+from launcher.local.cluster import KIT, LABEL_FOLDER, LABEL_HOST, LABEL_JOB, LABEL_KIT, sweep
 
 LABEL_DEBUG = "byoc.debug"
 
 
-def kept_container(client: Any, job_name: str, host: str) -> str | None:
+def kept_container(client: Any, job_name: str, folder: str, host: str) -> str | None:
     """The name of the host's own container, if it was kept."""
-    for container in client.containers.list(all=True, filters={"label": [f"{LABEL_JOB}={job_name}",
-                                                                          f"{LABEL_HOST}={host}"]}):
+    for container in client.containers.list(all=True, filters={"label": [
+            f"{LABEL_JOB}={job_name}", f"{LABEL_FOLDER}={folder}", f"{LABEL_HOST}={host}"]}):
         if LABEL_DEBUG not in container.labels:
             return str(container.name)
     return None
@@ -33,13 +33,17 @@ def clean(client: Any, backend: LocalBackend, job_name: str | None) -> dict[str,
         status = backend.describe(job_name)
         if not status.is_terminal:
             raise JobStateError(f"job {job_name!r} is {status.status}: only a finished job's containers are removed")
-        return {job_name: sweep(client, job_name)}
+        return {job_name: sweep(client, job_name, _folder(backend, job_name))}
     # The plain listing: other jobs' containers may go while it is read, and no inspect of each is needed.
-    labelled = {str((c.get("Labels") or {}).get(LABEL_JOB)) for c in client.api.containers(
-        all=True, filters={"label": f"{LABEL_KIT}={KIT}"})}
-    labelled |= {str(n.attrs.get("Labels", {}).get(LABEL_JOB)) for n in client.networks.list(
-        filters={"label": f"{LABEL_KIT}={KIT}"})}
-    labelled |= {str((v.attrs.get("Labels") or {}).get(LABEL_JOB)) for v in client.volumes.list(
-        filters={"label": f"{LABEL_KIT}={KIT}"})}
-    finished = {status.job_name for status in backend.list() if status.is_terminal}
-    return {job: sweep(client, job) for job in sorted(labelled & finished)}
+    everything = {"label": f"{LABEL_KIT}={KIT}"}
+    found = ([c.get("Labels") or {} for c in client.api.containers(all=True, filters=everything)]
+             + [n.attrs.get("Labels") or {} for n in client.networks.list(filters=everything)]
+             + [v.attrs.get("Labels") or {} for v in client.volumes.list(filters=everything)])
+    labelled = {(str(marks.get(LABEL_JOB)), str(marks.get(LABEL_FOLDER))) for marks in found}
+    finished = {(status.job_name, _folder(backend, status.job_name)) for status in backend.list()
+                if status.is_terminal}
+    return {job: sweep(client, job, folder) for job, folder in sorted(labelled & finished)}
+
+
+def _folder(backend: LocalBackend, job_name: str) -> str:
+    return str(backend.workspace(job_name).folder)

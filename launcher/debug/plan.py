@@ -22,7 +22,7 @@ from launcher.check.image import image_facts
 from launcher.errors import JobStateError, UsageError
 from launcher.imagecommand import container_command
 from launcher.local import record as records
-from launcher.local.cluster import LABEL_HOST, LABEL_JOB
+from launcher.local.cluster import LABEL_FOLDER, LABEL_HOST, LABEL_JOB
 from launcher.local.options import Staging
 from launcher.local.workspace import JobWorkspace
 
@@ -33,6 +33,7 @@ AWS_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 @dataclass(frozen=True, slots=True)
 class DebugPlan:
     job_name: str
+    folder: str  # the job's folder: another jobs folder may hold a job of the same name
     host: str
     exit_code: int | None
     hosts: tuple[str, ...]
@@ -65,10 +66,11 @@ def plan_debug(client: Any, workspace: JobWorkspace, host: str | None, *, with_c
     withheld = () if with_credentials else tuple(key for key in AWS_KEYS if key in environment)
     pipes = tuple(i["InputName"] for i in request.get("ProcessingInputs", [])
                   if i.get("S3Input", {}).get("S3InputMode") == "Pipe")
-    volume = (_kept_volume(client, record.job_name, chosen) if record.staging == Staging.VOLUME
-              else _found_volume(client, record.job_name, chosen))
+    folder = str(workspace.folder)
+    volume = (_kept_volume(client, record.job_name, folder, chosen) if record.staging == Staging.VOLUME
+              else _found_volume(client, record.job_name, folder, chosen))
     return DebugPlan(
-        job_name=record.job_name, host=chosen, exit_code=record.host(chosen).exit_code, hosts=hosts,
+        job_name=record.job_name, folder=folder, host=chosen, exit_code=record.host(chosen).exit_code, hosts=hosts,
         image=record.image_uri, ml=volume or str(workspace.host_ml(chosen)), ml_volume=volume is not None,
         environment={k: v for k, v in environment.items() if k not in withheld}, withheld=withheld,
         command=container_command(facts.entrypoint, facts.cmd, app.get("ContainerEntrypoint"),
@@ -76,14 +78,15 @@ def plan_debug(client: Any, workspace: JobWorkspace, host: str | None, *, with_c
         pipe_inputs=pipes)
 
 
-def _found_volume(client: Any, job_name: str, host: str) -> str | None:
-    for volume in client.volumes.list(filters={"label": [f"{LABEL_JOB}={job_name}", f"{LABEL_HOST}={host}"]}):
+def _found_volume(client: Any, job_name: str, folder: str, host: str) -> str | None:
+    for volume in client.volumes.list(filters={"label": [f"{LABEL_JOB}={job_name}", f"{LABEL_FOLDER}={folder}",
+                                                         f"{LABEL_HOST}={host}"]}):
         return str(volume.name)
     return None
 
 
-def _kept_volume(client: Any, job_name: str, host: str) -> str:
-    found = _found_volume(client, job_name, host)
+def _kept_volume(client: Any, job_name: str, folder: str, host: str) -> str:
+    found = _found_volume(client, job_name, folder, host)
     if found is not None:
         return found
     raise UsageError(f"job {job_name!r} had each host's /opt/ml in a Docker volume (volume staging), and {host}'s "

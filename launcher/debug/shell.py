@@ -40,7 +40,7 @@ def run_debug(client: Any, plan: DebugPlan, command: Sequence[str] | None,
     """Run `command` (or a shell) in the host's double; its exit code. With `credentials`, a sidecar
     serving them owns the host's name and network namespace, as in the job (launcher/local/credentials.py)."""
     cli = docker_cli()
-    marks = {**labels(plan.job_name, plan.host), LABEL_DEBUG: plan.host}
+    marks = {**labels(plan.job_name, plan.host, folder=plan.folder), LABEL_DEBUG: plan.host}
     try:
         network = client.networks.create(plan.container_name, driver="bridge", labels=marks)
     except APIError as exc:

@@ -15,6 +15,7 @@ removed after it.
 from __future__ import annotations
 
 import functools
+import secrets
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -128,10 +129,11 @@ def engine_capacity(client: Any) -> EngineCapacity:
 
 
 def container_name(job_name: str, host: str) -> str:
+    """The name a host's container gets unless another jobs folder's job of the same name holds it."""
     return f"byoc-{job_name}-{host}"
 
 
-def labels(job_name: str, host: str | None = None, sidecar_of: str | None = None,
+def labels(job_name: str, host: str | None = None, *, sidecar_of: str | None = None,
            folder: str | None = None) -> dict[str, str]:
     found = {LABEL_KIT: KIT, LABEL_JOB: job_name}
     if folder is not None:
@@ -154,13 +156,19 @@ class Cluster:
     name and the host's container shares its namespace and hosts file. Containers are handled by ID
     through the engine's API: one request per host per step, never the extra inspect a docker-py
     `Container` object costs when it is made.
+
+    Names are the job's (`byoc-JOB`, `byoc-JOB-algo-1`) unless the engine holds them already: a job of the
+    same name from another jobs folder, running or left by a machine that went down. Then the job's own
+    names take a random tag (`byoc-JOB-3fa9c1-algo-1`); the network is used by its ID, never its name.
     """
 
     def __init__(self, client: Any, spec: ClusterSpec) -> None:
         self.client = client
         self.spec = spec
         self.containers: dict[str, str] = {}  # host -> container ID
+        self.names: dict[str, str] = {}  # host -> its container's name
         self.sidecars: dict[str, str] = {}  # host -> its sidecar's container ID
+        self._tag = secrets.token_hex(3)  # in the names when the job's own are taken
         self._lock = threading.Lock()
         self._network: Future[str] | None = None
         self._opener: ThreadPoolExecutor | None = None
@@ -184,14 +192,28 @@ class Cluster:
         self.spec = spec
 
     def _create_network(self) -> str:
-        name = f"byoc-{self.spec.job_name}"
+        """The job's network; its ID. Engines before API 1.44 make a second network of a taken name unless told."""
+        def create(name: str) -> str:
+            created = self.client.api.create_network(
+                name, driver="bridge", check_duplicate=True,
+                labels=labels(self.spec.job_name, folder=self.spec.folder),
+                **(ISOLATED_NETWORK if self.spec.isolated else {}))
+            return str(created["Id"])
+
         try:
-            self.client.api.create_network(name, driver="bridge",
-                                           labels=labels(self.spec.job_name, folder=self.spec.folder),
-                                           **(ISOLATED_NETWORK if self.spec.isolated else {}))
+            return self._named(create, f"byoc-{self.spec.job_name}")
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
-        return name
+
+    def _named(self, create: Callable[[str], T], name: str) -> T:
+        """`create(name)`, or, when the engine holds that name already, `create` under the name with the job's tag."""
+        try:
+            return create(name)
+        except APIError as exc:
+            if exc.status_code != 409:
+                raise
+        prefix = f"byoc-{self.spec.job_name}"
+        return create(f"{prefix}-{self._tag}{name[len(prefix):]}")
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.remove()
@@ -236,13 +258,11 @@ class Cluster:
         place; started by the caller."""
         api, spec = self.client.api, self.spec.sidecar
         assert spec is not None
-        created = api.create_container(
-            spec.image, entrypoint=list(spec.entrypoint), command=[],
-            name=f"byoc-{self.spec.job_name}-{host.name}-sidecar",
+        sidecar = self._named(lambda name: str(api.create_container(
+            spec.image, entrypoint=list(spec.entrypoint), command=[], name=name,
             hostname=host.name, labels=labels(self.spec.job_name, sidecar_of=host.name, folder=self.spec.folder),
             host_config=api.create_host_config(network_mode=network), networking_config=self._alias(host, network),
-            detach=True)
-        sidecar = str(created["Id"])
+            detach=True)["Id"]), f"{container_name(self.spec.job_name, host.name)}-sidecar")
         try:
             api.put_archive(sidecar, "/", spec.archive)
         except BaseException:
@@ -270,12 +290,17 @@ class Cluster:
             # refuses its own; Podman keeps a name of its own, so it is told the host's.
             placement = {"hostname": host.name} if podman else {}
             network_mode = f"container:{sidecar}"
-        created = api.create_container(
-            spec.image, command=command, entrypoint=entrypoint, name=container_name(spec.job_name, host.name),
-            environment=dict(host.environment), labels=labels(spec.job_name, host.name, folder=spec.folder),
-            host_config=api.create_host_config(binds=binds, network_mode=network_mode, **_limits(spec.resources)),
-            detach=True, **placement)
-        return str(created["Id"])
+        def create(name: str) -> str:
+            created = api.create_container(
+                spec.image, command=command, entrypoint=entrypoint, name=name,
+                environment=dict(host.environment), labels=labels(spec.job_name, host.name, folder=spec.folder),
+                host_config=api.create_host_config(binds=binds, network_mode=network_mode, **_limits(spec.resources)),
+                detach=True, **placement)
+            with self._lock:
+                self.names[host.name] = name
+            return str(created["Id"])
+
+        return self._named(create, container_name(spec.job_name, host.name))
 
     def _alias(self, host: HostSpec, network: str | None) -> Any:
         """The host's name as an alias on the job's network, where the other hosts resolve it; None on the default
@@ -363,9 +388,11 @@ def _limits(resources: HostResources) -> dict[str, Any]:
     return options
 
 
-def sweep(client: Any, job_name: str | None = None) -> int:
-    """Remove containers, networks and volumes the kit left behind (all, or one job's); how many were removed."""
-    selector = [f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
+def sweep(client: Any, job_name: str | None = None, folder: str | None = None) -> int:
+    """Remove containers, networks and volumes the kit left behind (all, or one job's: its name and folder, for a
+    job of that name from another jobs folder may be running); how many were removed."""
+    selector = ([f"{LABEL_KIT}={KIT}"] + ([f"{LABEL_JOB}={job_name}"] if job_name else [])
+                + ([f"{LABEL_FOLDER}={folder}"] if folder else []))
     removed = 0
     found = client.containers.list(all=True, filters={"label": selector})
     for container in sorted(found, key=lambda c: LABEL_SIDECAR in (c.labels or {})):  # sidecars after their hosts

@@ -37,7 +37,6 @@ from launcher.local.cluster import (
     HostSpec,
     check_image,
     clear,
-    container_name,
     engine,
     engine_capacity,
     image_missing,
@@ -188,7 +187,8 @@ class JobRun:
             raise
         if renewal is not None:
             renewal.stop()  # the hosts have exited: their sidecars go with them in the teardown
-        teardown = threading.Thread(target=self._teardown, args=(cluster, files, self._kept(result)), name="teardown")
+        teardown = threading.Thread(target=self._teardown, args=(cluster, files, self._kept(result, cluster)),
+                                    name="teardown")
         teardown.start()  # overlaps with the upload
         try:
             messages = self._messages()
@@ -260,7 +260,7 @@ class JobRun:
                 self.keeper.notice(f"left in the engine after the job: {', '.join(left)}; remove them with "
                                    f"`docker rm -f` / `docker network rm` (label {LABEL_JOB}={name})")
 
-    def _kept(self, result: RunResult) -> tuple[str, ...]:
+    def _kept(self, result: RunResult, cluster: Cluster) -> tuple[str, ...]:
         """The hosts whose containers outlive the job (`LocalOptions.keep`: those that exited non-zero in a job
         that failed, or all), each named in a notice."""
         keep = self.options.keep
@@ -268,7 +268,7 @@ class JobRun:
         kept = tuple(h for h in self.hosts if keep is Keep.ALL or (failed and result.exit_codes.get(h)))
         job = self.keeper.record.job_name
         for host in kept if keep is Keep.FAILED else ():
-            name = container_name(job, host)
+            name = cluster.names[host]
             self.keeper.notice(f"kept {host}'s container {name} (exit code {result.exit_codes[host]}): "
                                f"`docker inspect {name}`, `byoc debug {job} --host {host}`; `byoc clean {job}` "
                                "removes it")

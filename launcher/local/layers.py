@@ -145,7 +145,7 @@ class LayeredFiles(BindFiles):
         options = {"type": "overlay", "device": "overlay", "o": f"lowerdir={lower},upperdir={upper},workdir={work}"}
         try:
             self.client.volumes.create(self.volumes[host], driver="local", driver_opts=options,
-                                       labels=labels(self.job_name, host))
+                                       labels=labels(self.job_name, host, folder=str(workspace.folder)))
         except APIError as exc:
             raise EngineError(f"could not create {host}'s overlay volume: {exc.explanation or exc}") from exc
         self._made.append(self.volumes[host])

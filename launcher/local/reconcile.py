@@ -34,15 +34,15 @@ def reconciled(workspace: JobWorkspace) -> JobRecord:
         record = records.load(workspace.record_file)
         if record.is_terminal:
             return record
-        _sweep(record.job_name)
+        _sweep(record.job_name, str(workspace.folder))
         ended = replace(record, status="Failed", end_time=records.now(), failure_reason=DIED.format(
             pid=record.supervisor_pid or "?", log=workspace.supervisor_log))
         records.save(ended, workspace.record_file)
         return ended
 
 
-def _sweep(job_name: str) -> None:
+def _sweep(job_name: str, folder: str) -> None:
     from launcher.local.cluster import engine, sweep
 
     with contextlib.suppress(EngineError):  # an engine that does not answer runs none of its containers now
-        sweep(engine(), job_name)
+        sweep(engine(), job_name, folder)

@@ -81,7 +81,7 @@ class VolumeFiles:
         return self.volumes[host], True
 
     def labels(self, host: str) -> dict[str, str]:
-        return labels(self.job_name, host, str(self.files.workspace.folder))
+        return labels(self.job_name, host, folder=str(self.files.workspace.folder))
 
     def create_on_volume(self, host: str, **options: Any) -> str:
         """A container of the job's image with the host's volume at /opt/ml and no network; its ID.
