@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -43,35 +44,74 @@ def base_for(choice: str, request: pytest.FixtureRequest) -> str:
     return FOREIGN_IMAGE if choice == "IMAGE" else choice
 
 
-@pytest.mark.parametrize("choice", CHOICES)
-def test_a_new_project_builds_runs_and_passes_its_own_tests(
-    choice: str, install: Callable[[str], Installed], request: pytest.FixtureRequest, images_to_remove: list[str],
-    tmp_path: Path,
-) -> None:
-    base = base_for(choice, request)
-    name = f"proj-{choice.split(':')[0].lower()}-{SESSION}"
-    byoc = install("venv")
+@dataclass(frozen=True)
+class Project:
+    """A project `byoc init` made from `base`, its own tests (as its `make test` runs them) started in `folder`."""
 
-    made = byoc.run("init", name, "--from", base, cwd=tmp_path)
+    base: str
+    name: str
+    made: subprocess.CompletedProcess[str]
+    folder: Path
+    tests: subprocess.Popen[str] | None  # None when `byoc init` failed
+
+    def test_run(self) -> tuple[int, str, str]:
+        """The tests' exit code, stdout and stderr, once they have ended."""
+        assert self.tests is not None, self.made.stderr
+        self.tests.wait(timeout=3600)
+        return self.tests.returncode, (self.folder / "tests.out").read_text(), (self.folder / "tests.err").read_text()
+
+
+@pytest.fixture(scope="module")
+def projects(install: Callable[[str], Installed], request: pytest.FixtureRequest, images_to_remove: list[str],
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Project]]:
+    """A project for each choice whose test was selected, all made first and their tests then run side by side:
+    the Spark project's are the longest, and the others' fit beside them."""
+    test = test_a_new_project_builds_runs_and_passes_its_own_tests.__name__
+    selected = [str(item.callspec.params["choice"]) for item in request.session.items
+                if isinstance(item, pytest.Function) and item.path == request.path and item.originalname == test]
+    byoc = install("venv")
+    made: dict[str, Project] = {}
+    try:
+        for choice in sorted(selected, key=lambda c: c != "spark"):  # the longest first
+            base = base_for(choice, request)
+            name = f"proj-{choice.split(':')[0].lower()}-{SESSION}"
+            folder = tmp_path_factory.mktemp(f"init-{choice.split(':')[0].lower()}")
+            result = byoc.run("init", name, "--from", base, cwd=folder)
+            images_to_remove.append(f"{name}:latest")
+            tests = None
+            if result.returncode == 0:
+                with (folder / "tests.out").open("w") as out, (folder / "tests.err").open("w") as err:
+                    tests = subprocess.Popen(
+                        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=folder / name,
+                        env={**outside_env(), "BYOC": str(byoc.byoc)}, stdout=out, stderr=err, text=True)
+            made[choice] = Project(base, name, result, folder, tests)
+        yield made
+    finally:
+        for project in made.values():
+            if project.tests is not None and project.tests.poll() is None:
+                project.tests.kill()
+                project.tests.wait()
+
+
+@pytest.mark.parametrize("choice", CHOICES)
+def test_a_new_project_builds_runs_and_passes_its_own_tests(choice: str, projects: dict[str, Project]) -> None:
+    project = projects[choice]
+    base, name, made = project.base, project.name, project.made
 
     assert made.returncode == 0, made.stderr
-    project = tmp_path / name
-    images_to_remove.append(f"{name}:latest")
-    dockerfile = (project / "Dockerfile").read_text()
+    dockerfile = (project.folder / name / "Dockerfile").read_text()
     reference = base if choice not in ("base", "sklearn", "spark") else f"byoc/{choice}:latest"
     assert f"\nFROM {reference}\n" in dockerfile
     assert '\nENTRYPOINT ["python3", ' in dockerfile  # exec form: the job is PID 1 and gets SIGTERM
-    wheels = sorted(p.name for p in (project / "wheels").iterdir()) if (project / "wheels").exists() else []
+    wheels_folder = project.folder / name / "wheels"
+    wheels = sorted(p.name for p in wheels_folder.iterdir()) if wheels_folder.exists() else []
     assert wheels == ([] if choice in ("base", "sklearn", "spark") else ["byoc_runtime-0.1.0-py3-none-any.whl"])
     assert made.stdout.splitlines()[0] == f"created {name}/ (FROM {reference}):"
 
     # The project's own tests, as `make test` runs them: they build the image and run both job files.
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project,
-                           env={**outside_env(), "BYOC": str(byoc.byoc)}, capture_output=True, text=True,
-                           timeout=3600, check=False)
-
-    assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert tests.stdout.strip().splitlines()[-1].startswith("3 passed")
+    code, stdout, stderr = project.test_run()
+    assert code == 0, stdout + stderr
+    assert stdout.strip().splitlines()[-1].startswith("3 passed")
 
 
 @pytest.mark.parametrize(("args", "message"), [
