@@ -8,11 +8,16 @@ the host. Podman makes the bridge only while a container uses it, so where the g
 the network exists, a container of `keeper_image` sleeps on it for as long as the address is needed.
 An engine elsewhere (a remote DOCKER_HOST, Docker Desktop's VM, a rootless engine's namespace) has
 its gateway on another kernel: then there is no such address, and the caller says so.
+
+A process killed inside the block (SIGKILL, a machine that went down) cannot remove what it made: each
+network names its owner process, and the next block on this machine first removes those whose owner is
+gone, so they do not pile up in the engine and use up its address pools.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import uuid
 from collections.abc import Iterator
@@ -24,13 +29,15 @@ from docker.errors import APIError, ImageNotFound
 # What the network is for, e.g. "serve". Not the kit's job labels: `byoc clean` must not take the address
 # from a server still using it; the block that made them removes them.
 LABEL_GATEWAY = "byoc.gateway"
+LABEL_OWNER = "byoc.gateway.owner"  # <host name>:<pid> of the process whose block made it
 
 
 @contextmanager
 def host_gateway(client: Any, keeper_image: str, purpose: str) -> Iterator[str | None]:
     """An address of this machine that `client`'s containers reach, for the block's duration; None if none."""
     name = f"byoc-gateway-{purpose}-{uuid.uuid4().hex[:8]}"
-    labels = {LABEL_GATEWAY: purpose}
+    labels = {LABEL_GATEWAY: purpose, LABEL_OWNER: f"{socket.gethostname()}:{os.getpid()}"}
+    _remove_orphans(client)
     network = client.networks.create(name, driver="bridge", labels=labels)
     keeper = None
     try:
@@ -47,6 +54,29 @@ def host_gateway(client: Any, keeper_image: str, purpose: str) -> Iterator[str |
                 keeper.remove(force=True)
         with contextlib.suppress(APIError):
             network.remove()
+
+
+def _remove_orphans(client: Any) -> None:
+    """Remove the gateways (and keepers) whose owner was a process of this machine that is gone."""
+    here = f"{socket.gethostname()}:"
+    for network in client.networks.list(filters={"label": LABEL_GATEWAY}):
+        owner = str((network.attrs.get("Labels") or {}).get(LABEL_OWNER, ""))
+        if not owner.startswith(here) or not owner[len(here):].isdigit() or _alive(int(owner[len(here):])):
+            continue
+        with contextlib.suppress(APIError):  # gone already, or another block is removing it
+            client.api.remove_container(network.name, force=True)
+        with contextlib.suppress(APIError):
+            network.remove()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
 
 
 def _gateway(network: Any) -> str | None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 from pathlib import Path
 
 import boto3
+import docker
 import pytest
 from botocore.exceptions import ClientError
 
+from launcher.local.gateway import LABEL_OWNER
 from tests.serve.conftest import (
     REGION,
     REPO,
@@ -113,7 +116,7 @@ def test_a_server_stopped_with_a_job_in_progress_stops_the_job_and_leaves_nothin
     assert not remove_jobs(server.jobs)
 
 
-def test_a_killed_servers_job_is_reconciled_when_the_server_restarts(tmp_path: Path) -> None:
+def test_a_killed_servers_job_and_gateway_are_cleared_when_the_server_restarts(tmp_path: Path) -> None:
     root = tmp_path / "serve"
     first = start_server(root)
     sagemaker = first.client("sagemaker")
@@ -121,10 +124,14 @@ def test_a_killed_servers_job_is_reconciled_when_the_server_restarts(tmp_path: P
     sagemaker.create_processing_job(**job_request(name, AppSpecification={
         "ImageUri": "byoc/base:latest", "ContainerEntrypoint": ["python3", "-c", SLEEPER]}))
     wait_status(sagemaker, name, {"InProgress"})
+    gateway = {"label": f"{LABEL_OWNER}={socket.gethostname()}:{first.process.pid}"}
+    engine = docker.from_env()
+    assert len(engine.networks.list(filters=gateway)) == 1, "the server made no gateway network"
     first.process.kill()
     first.process.wait(30)
     second = start_server(root)
     try:
+        assert engine.networks.list(filters=gateway) == [], "the killed server's gateway network stayed"
         described = second.client("sagemaker").describe_processing_job(ProcessingJobName=name)
         assert described["ProcessingJobStatus"] == "Failed"
         assert described["FailureReason"]
