@@ -29,7 +29,7 @@ from launcher.local.keeper import RecordKeeper
 from launcher.local.launch import detached, in_thread, take_lock
 from launcher.local.logs import EventSource, EventsReader, read_events
 from launcher.local.options import LocalOptions, Supervision
-from launcher.local.reconcile import reconciled
+from launcher.local.reconcile import EndWatch, reconciled
 from launcher.local.record import HostRecord, JobRecord, OutputRecord
 from launcher.local.status import job_status
 from launcher.local.stopping import read_stop_request, request_stop
@@ -106,11 +106,12 @@ class LocalBackend:
         sources: list[EventSource] = [EventsReader(h, workspace.events_file(h)) for h in ([host] if host else names)]
         if host is None:
             sources.insert(0, _NoticeReader(workspace))
-        return read_events(sources, follow=follow, finished=lambda: reconciled(workspace).is_terminal)
+        return read_events(sources, follow=follow, finished=EndWatch(workspace).ended)
 
     def wait(self, job_name: str) -> JobStatus:
         workspace = self._workspace(job_name)
-        while not reconciled(workspace).is_terminal:
+        watch = EndWatch(workspace)
+        while not watch.ended():
             time.sleep(WAIT_POLL_SECONDS)
         return self._status(workspace)
 

@@ -66,7 +66,7 @@ from launcher.local.supervisor import Limits, RunResult, StopRequest, Supervisor
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import LazyS3Client
 from launcher.storage.destinations import check_destination
-from launcher.storage.locations import parse_location
+from launcher.storage.locations import S3Location, parse_location
 
 
 class _StoppedEarly(Exception):
@@ -110,6 +110,9 @@ class JobRun:
     def _run(self) -> Outcome:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         keeper.since_creation("launch")  # the supervisor's start: forked, running
+        locations = [i.source for i in job.inputs] + [o.destination for o in job.outputs]
+        if any(isinstance(parse_location(where or ""), S3Location) for where in locations):
+            self.s3.warm()  # while the engine is asked about the image and the folders
         with keeper.timed("stage"):
             for line in emulation.notices(self.definition, self.workspace):
                 keeper.notice(line)

@@ -9,6 +9,8 @@ and nothing it started keeps running unsupervised.
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from dataclasses import replace
 
 from launcher.errors import EngineError
@@ -16,6 +18,9 @@ from launcher.local import record as records
 from launcher.local.launch import supervisor_alive, take_lock
 from launcher.local.record import JobRecord
 from launcher.local.workspace import JobWorkspace
+
+# How often a poller that sees the record unchanged still checks that its supervisor is alive.
+SUPERVISOR_CHECK_SECONDS = 1.0
 
 DIED = ("InternalServerError: the job's supervisor (pid {pid}) ended before the job did; its containers "
         "were removed. What it printed is in {log}")
@@ -39,6 +44,30 @@ def reconciled(workspace: JobWorkspace) -> JobRecord:
             pid=record.supervisor_pid or "?", log=workspace.supervisor_log))
         records.save(ended, workspace.record_file)
         return ended
+
+
+class EndWatch:
+    """Whether a job has ended, for callers that ask many times a second (a wait, a log follower).
+
+    Each save of the record renames a new file in (record.save), so an unchanged inode, time and size mean an
+    unchanged record: the record is read again only when it changed, and otherwise once a second, to end the
+    job if its supervisor died. Reading and parsing it 50 times a second took CPU from the job's own staging
+    (a third of the main thread's time in a 512 MiB download).
+    """
+
+    def __init__(self, workspace: JobWorkspace) -> None:
+        self.workspace = workspace
+        self._seen: tuple[int, int, int] | None = None
+        self._next_check = 0.0
+
+    def ended(self) -> bool:
+        found = os.stat(self.workspace.record_file)
+        seen = (found.st_ino, found.st_mtime_ns, found.st_size)
+        now = time.monotonic()
+        if seen == self._seen and now < self._next_check:
+            return False
+        self._seen, self._next_check = seen, now + SUPERVISOR_CHECK_SECONDS
+        return reconciled(self.workspace).is_terminal
 
 
 def _sweep(job_name: str, folder: str) -> None:

@@ -15,6 +15,7 @@ reads AWS credentials or config.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,6 +73,15 @@ class LazyS3Client:
             if self._client is None:
                 self._client = s3_client(self._endpoint_url, self._region)
             return self._client
+
+    def warm(self) -> None:
+        """Start making the client in the background (boto3's import and its models take ~0.15 s), for a caller
+        that will surely need it after other work; the first call waits for it. A failure is left to that call."""
+        def make() -> None:
+            with contextlib.suppress(Exception):
+                self()
+
+        threading.Thread(target=make, name="s3-client", daemon=True).start()
 
 
 _HINTS = {
