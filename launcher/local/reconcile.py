@@ -8,7 +8,6 @@ and nothing it started keeps running unsupervised.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import replace
@@ -73,5 +72,11 @@ class EndWatch:
 def _sweep(job_name: str, folder: str) -> None:
     from launcher.local.cluster import engine, sweep
 
-    with contextlib.suppress(EngineError):  # an engine that does not answer runs none of its containers now
-        sweep(engine(), job_name, folder)
+    try:
+        client = engine()
+    except EngineError:  # an engine that does not answer runs none of its containers now
+        return
+    try:
+        sweep(client, job_name, folder)
+    finally:
+        client.close()

@@ -7,6 +7,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from launcher.local import record as records
 from launcher.local.launch import take_lock
 from launcher.local.reconcile import SUPERVISOR_CHECK_SECONDS, EndWatch
@@ -33,7 +35,10 @@ def test_an_end_saved_by_the_supervisor_is_seen_at_once(tmp_path: Path) -> None:
         assert watch.ended()
 
 
-def test_an_unchanged_record_is_read_again_only_to_find_a_dead_supervisor(tmp_path: Path) -> None:
+def test_an_unchanged_record_is_read_again_only_to_find_a_dead_supervisor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")  # no engine answers: nothing of the job runs there
     workspace, _ = running_job(tmp_path)
     with take_lock(workspace):
         watch = EndWatch(workspace)
