@@ -46,8 +46,8 @@ class LocalBackend:
     reports_transfers = True
 
     def __init__(self, options: LocalOptions) -> None:
-        # Absolute: a job's folder labels what it makes in the engine, the same from any working directory.
-        self.options = replace(options, jobs_dir=options.jobs_dir.absolute())
+        # Resolved: a job's folder labels what it makes in the engine, the same however the folder is reached.
+        self.options = replace(options, jobs_dir=options.jobs_dir.resolve())
 
     def request_for(self, definition: JobDefinition) -> dict[str, Any]:
         job = definition.normalized()

@@ -29,14 +29,14 @@ from docker.errors import APIError, ImageNotFound
 # What the network is for, e.g. "serve". Not the kit's job labels: `byoc clean` must not take the address
 # from a server still using it; the block that made them removes them.
 LABEL_GATEWAY = "byoc.gateway"
-LABEL_OWNER = "byoc.gateway.owner"  # <host name>:<pid> of the process whose block made it
+LABEL_OWNER = "byoc.gateway.owner"  # <host name>:<PID namespace>:<pid> of the process whose block made it
 
 
 @contextmanager
 def host_gateway(client: Any, keeper_image: str, purpose: str) -> Iterator[str | None]:
     """An address of this machine that `client`'s containers reach, for the block's duration; None if none."""
     name = f"byoc-gateway-{purpose}-{uuid.uuid4().hex[:8]}"
-    labels = {LABEL_GATEWAY: purpose, LABEL_OWNER: f"{socket.gethostname()}:{os.getpid()}"}
+    labels = {LABEL_GATEWAY: purpose, LABEL_OWNER: owner(os.getpid())}
     _remove_orphans(client)
     network = client.networks.create(name, driver="bridge", labels=labels)
     keeper = None
@@ -57,8 +57,9 @@ def host_gateway(client: Any, keeper_image: str, purpose: str) -> Iterator[str |
 
 
 def _remove_orphans(client: Any) -> None:
-    """Remove the gateways (and keepers) whose owner was a process of this machine that is gone."""
-    here = f"{socket.gethostname()}:"
+    """Remove the gateways (and keepers) whose owner was a process of this machine (and PID namespace: a container
+    with the host's name and engine has its own pids) that is gone."""
+    here = _here()
     for network in client.networks.list(filters={"label": LABEL_GATEWAY}):
         owner = str((network.attrs.get("Labels") or {}).get(LABEL_OWNER, ""))
         if not owner.startswith(here) or not owner[len(here):].isdigit() or _alive(int(owner[len(here):])):
@@ -67,6 +68,20 @@ def _remove_orphans(client: Any) -> None:
             client.api.remove_container(network.name, force=True)
         with contextlib.suppress(APIError):
             network.remove()
+
+
+def owner(pid: int) -> str:
+    """The owner label of a gateway made by the process `pid` of this machine and PID namespace."""
+    return f"{_here()}{pid}"
+
+
+def _here() -> str:
+    """The owner label's prefix for this process: its host name and PID namespace."""
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:  # no /proc (macOS): one namespace
+        namespace = 0
+    return f"{socket.gethostname()}:{namespace}:"
 
 
 def _alive(pid: int) -> bool:

@@ -31,6 +31,7 @@ from launcher.errors import EXIT_FAILED, LauncherError
 from launcher.instance_types import instance_type
 from launcher.local import emulation
 from launcher.local.cluster import (
+    LABEL_FOLDER,
     LABEL_JOB,
     Cluster,
     ClusterSpec,
@@ -111,7 +112,7 @@ class JobRun:
         job, hosts, keeper = self.job, self.hosts, self.keeper
         keeper.since_creation("launch")  # the supervisor's start: forked, running
         locations = [i.source for i in job.inputs] + [o.destination for o in job.outputs]
-        if any(isinstance(parse_location(where or ""), S3Location) for where in locations):
+        if any(isinstance(parse_location(where), S3Location) for where in locations if where):
             self.s3.warm()  # while the engine is asked about the image and the folders
         with keeper.timed("stage"):
             for line in emulation.notices(self.definition, self.workspace):
@@ -261,7 +262,8 @@ class JobRun:
                 return
             if left:
                 self.keeper.notice(f"left in the engine after the job: {', '.join(left)}; remove them with "
-                                   f"`docker rm -f` / `docker network rm` (label {LABEL_JOB}={name})")
+                                   f"`docker rm -f` / `docker network rm` (labels {LABEL_JOB}={name}, "
+                                   f"{LABEL_FOLDER}={self.workspace.folder})")
 
     def _kept(self, result: RunResult, cluster: Cluster) -> tuple[str, ...]:
         """The hosts whose containers outlive the job (`LocalOptions.keep`: those that exited non-zero in a job

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import docker
 import pytest
 from botocore.exceptions import ClientError
 
-from launcher.local.gateway import LABEL_OWNER
+from launcher.local.gateway import LABEL_OWNER, owner
 from tests.serve.conftest import (
     REGION,
     REPO,
@@ -124,7 +123,7 @@ def test_a_killed_servers_job_and_gateway_are_cleared_when_the_server_restarts(t
     sagemaker.create_processing_job(**job_request(name, AppSpecification={
         "ImageUri": "byoc/base:latest", "ContainerEntrypoint": ["python3", "-c", SLEEPER]}))
     wait_status(sagemaker, name, {"InProgress"})
-    gateway = {"label": f"{LABEL_OWNER}={socket.gethostname()}:{first.process.pid}"}
+    gateway = {"label": f"{LABEL_OWNER}={owner(first.process.pid)}"}
     engine = docker.from_env()
     assert len(engine.networks.list(filters=gateway)) == 1, "the server made no gateway network"
     first.process.kill()
