@@ -26,6 +26,8 @@ from typing import Any
 
 from docker.errors import APIError, ImageNotFound
 
+from launcher.local.launch import pid_alive
+
 # What the network is for, e.g. "serve". Not the kit's job labels: `byoc clean` must not take the address
 # from a server still using it; the block that made them removes them.
 LABEL_GATEWAY = "byoc.gateway"
@@ -62,7 +64,7 @@ def _remove_orphans(client: Any) -> None:
     here = _here()
     for network in client.networks.list(filters={"label": LABEL_GATEWAY}):
         owner = str((network.attrs.get("Labels") or {}).get(LABEL_OWNER, ""))
-        if not owner.startswith(here) or not owner[len(here):].isdigit() or _alive(int(owner[len(here):])):
+        if not owner.startswith(here) or not owner[len(here):].isdigit() or pid_alive(int(owner[len(here):])):
             continue
         with contextlib.suppress(APIError):  # gone already, or another block is removing it
             client.api.remove_container(network.name, force=True)
@@ -82,16 +84,6 @@ def _here() -> str:
     except OSError:  # no /proc (macOS): one namespace
         namespace = 0
     return f"{socket.gethostname()}:{namespace}:"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's
-        return True
-    return True
 
 
 def _gateway(network: Any) -> str | None:

@@ -37,6 +37,17 @@ def take_lock(workspace: JobWorkspace) -> IO[bytes]:
     return handle
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether the process `pid` of this PID namespace exists (a child that exited but was not reaped does)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 def supervisor_alive(workspace: JobWorkspace) -> bool:
     """Whether some process still holds the job's lock (a supervisor, or a submitter about to hand over)."""
     try:

@@ -29,6 +29,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from launcher.errors import BackendError, UsageError
 from launcher.images import ImageResolver
 from launcher.local.backend import LocalBackend
+from launcher.local.launch import pid_alive
 from launcher.local.options import DEFAULT_CREDENTIALS_IMAGE, LocalOptions, Supervision
 from launcher.local.workspace import jobs_root
 from launcher.serve import reach
@@ -234,13 +235,7 @@ def _pid_alive(pid: int) -> bool:
             return False
     except ChildProcessError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid_alive(pid)
 
 
 def _own_environment(options: ServeOptions, key: Any) -> None:
