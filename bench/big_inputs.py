@@ -6,8 +6,10 @@ transfer manager downloading the same objects to disk in the same run.
 Two inputs of `--megabytes` each (10240 for the 10 GiB the target speaks of; 2048 by default, which a
 2-core machine moves through moto in minutes) in a moto S3 server (a process of its own): `--objects`
 objects, and one single object. For each, per round and interleaved:
-- baseline: boto3's transfer manager (default TransferConfig) downloads every object to disk, all in flight;
-- File: a 1-host job that does nothing with the input staged (`true`): bytes / the host's staging phase;
+- baseline: boto3's transfer manager (default TransferConfig) lists the prefix and downloads every
+  object to disk, all in flight; the listing is timed as the staging phase times the launcher's own;
+- File: a 1-host job that does nothing with the input staged (`true`): bytes / the host's staging phase
+  (the prefix listed, every object downloaded);
 - Pipe: a 1-host job reading its Pipe input to the end: bytes / the host's running phase (which also
   holds the container's start).
 Each job runs in a process of its own (the launcher: CLI side and supervisor as one, Supervision.THREAD),
@@ -79,14 +81,14 @@ def launcher_run(job: Path, jobs_dir: Path, endpoint: str, mode: str, rss: list[
 
 
 def transfer_manager(endpoint: str, prefix: str, target: Path) -> float:
-    """Seconds for boto3's transfer manager to download every object under `prefix` to `target`."""
+    """Seconds for boto3's transfer manager to list `prefix` and download every object under it to `target`."""
     from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
     s3 = client(endpoint)
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench", Prefix=f"{prefix}/")
-            for o in page.get("Contents", [])]
     target.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket="bench", Prefix=f"{prefix}/")
+            for o in page.get("Contents", [])]
     with create_transfer_manager(s3, TransferConfig()) as manager:
         futures = [manager.download("bench", key, str(target / key.replace("/", "_"))) for key in keys]
         for future in futures:

@@ -67,23 +67,25 @@ def output_files(workspace: JobWorkspace, hosts: tuple[str, ...], output: Proces
     return found
 
 
-def check_conflicts(output: ProcessingOutput, files: list[HostFile], *, local_destination: bool
-                    ) -> list[tuple[HostFile, str]]:
-    """The files to upload for one output, one per name, each with its sha256; or an OutputConflictError."""
-    chosen: dict[PurePosixPath, tuple[HostFile, str]] = {}
+def check_conflicts(output: ProcessingOutput, files: list[HostFile], *, local_destination: bool) -> list[HostFile]:
+    """The files to upload for one output, one per name; or an OutputConflictError. Contents are read
+    (sha256) only where several hosts wrote one name."""
     assert output.output_name is not None, "a normalized output has a name"
+    by_name: dict[PurePosixPath, list[HostFile]] = {}
     for file in files:
-        digest = _digest(file.path)
-        if file.relative not in chosen:
-            chosen[file.relative] = (file, digest)
-        elif chosen[file.relative][1] != digest:
-            raise OutputConflictError(output.output_name, file.relative, (chosen[file.relative][0].host, file.host),
-                                      "with different contents")
+        by_name.setdefault(file.relative, []).append(file)
+    for relative, same in by_name.items():
+        first, *others = same
+        for other in others:
+            if _digest(other.path) != _digest(first.path):
+                raise OutputConflictError(output.output_name, relative, (first.host, other.host),
+                                          "with different contents")
+    chosen = {relative: same[0] for relative, same in by_name.items()}
     if local_destination:
-        for relative, (file, _) in chosen.items():
+        for relative, file in chosen.items():
             for parent in relative.parents:
                 if parent in chosen:
-                    raise OutputConflictError(output.output_name, parent, (chosen[parent][0].host, file.host),
+                    raise OutputConflictError(output.output_name, parent, (chosen[parent].host, file.host),
                                               f"as a file and as a folder (holding '{relative}')")
     return list(chosen.values())
 
@@ -97,7 +99,9 @@ def upload_outputs(
     skip: set[tuple[str, PurePosixPath, str]] | None = None,
     on_progress: ProgressReport | None = None,
 ) -> None:
-    """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent."""
+    """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent.
+
+    The hosts have exited: a local destination gets hard links to their files where it can (no copy)."""
     planned = []
     for output in outputs:
         assert output.destination is not None, "an S3 output of a validated definition has a destination"
@@ -106,20 +110,22 @@ def upload_outputs(
                                 local_destination=isinstance(destination, LocalLocation))
         planned.append((output, destination, files))
     sent = skip or set()
+    sent_names = {(name, relative) for name, relative, _ in sent}
     report = on_progress or (lambda *_: None)
     pending = []
     for output, destination, files in planned:
         name = output.output_name
         assert name is not None, "a normalized output has a name"
         meter = Meter(functools.partial(report, name))
-        left = [file for file, digest in files if (name, file.relative, digest) not in sent]
+        left = [file for file in files if (name, file.relative) not in sent_names
+                or (name, file.relative, _digest(file.path)) not in sent]
         meter.objects = len(files) - len(left)  # sent while the job ran
-        meter.bytes = sum(f.path.stat().st_size for f, _ in files) - sum(f.path.stat().st_size for f in left)
-        meter.expect(len(files), sum(f.path.stat().st_size for f, _ in files))
+        meter.bytes = sum(f.path.stat().st_size for f in files) - sum(f.path.stat().st_size for f in left)
+        meter.expect(len(files), sum(f.path.stat().st_size for f in files))
         pending.append((destination, left, meter))
     for destination, left, meter in pending:
         for file in left:
-            upload_one(file.path, destination, file.relative, s3, progress=meter.moved)
+            upload_one(file.path, destination, file.relative, s3, progress=meter.moved, link=True)
             meter.finished()
 
 

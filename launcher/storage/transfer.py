@@ -13,6 +13,8 @@ Outputs: only regular files are uploaded. Symlinks are not followed, as on SageM
 symlink to a file is skipped, a symlinked folder is not entered, and both are listed in the
 `UploadReport` along with sockets and FIFOs, so the caller can tell the user. Empty folders are not
 uploaded (S3 has no folders). An object's key is `<destination prefix>/<path relative to the folder>`.
+`upload_one(link=True)`, for files whose writers have exited, hard-links a file into a local destination
+instead of copying it: the destination's copy costs nothing, and the file is as the container left it.
 
 `progress`, when given, is called with a number of bytes each time some more have been moved; boto3
 calls it from its worker threads.
@@ -253,9 +255,12 @@ def upload_one(
     *,
     progress: ProgressCallback | None = None,
     transfer_config: TransferConfig | None = None,
+    link: bool = False,
 ) -> None:
     """Upload one file to `<destination>/<relative>`. A local target is written under a temporary
-    name and renamed, so a reader never sees half a file."""
+    name and renamed, so a reader never sees half a file; with `link` (for a file nothing writes any
+    more) it is hard-linked there, and copied only where it cannot be (another filesystem, a file of
+    another user's)."""
     if isinstance(destination, S3Location):
         target = destination.child(relative.as_posix())
         client = s3()
@@ -272,7 +277,10 @@ def upload_one(
     _mkdir(target_path.parent)
     partial = target_path.with_name(f".{target_path.name}.partial")
     try:
-        _copy_file(source, partial, progress)
+        if not (link and _link(source, partial)):
+            _copy_file(source, partial, progress)
+        elif progress is not None:
+            progress(partial.stat().st_size)
         os.replace(partial, target_path)
     except OSError as exc:
         raise LocalFileError("writing", str(target_path), exc) from exc

@@ -34,6 +34,18 @@ def test_help_does_not_look_for_the_kits_files(argv: list[str]) -> None:
     assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
 
 
+@pytest.mark.parametrize("command", ["run --help", "describe no-such-job"])
+def test_parsing_a_command_does_not_import_pydantic(command: str, tmp_path: Path) -> None:
+    """typer 0.29 coerces every option through a pydantic TypeAdapter: 0.1 s more per command. The pin
+    keeps typer below it; pydantic is the SageMaker SDK's, imported only with it."""
+    argv = [*command.split(), "--jobs-dir", str(tmp_path)] if command.startswith("describe") else command.split()
+    code = (f"import sys\nfrom launcher.cli.app import app\ntry:\n    app({argv!r})\nexcept SystemExit:\n    pass\n"
+            "sys.exit('pydantic' if 'pydantic' in sys.modules else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"loaded: {result.stderr.strip()}"
+    assert "no-such-job" in result.stderr or "--jobs-dir" in result.stdout
+
+
 def test_picking_a_backend_loads_nothing_until_a_backend_is_picked() -> None:
     code = f"import sys\nimport launcher.cli.backends, launcher.cli.options\n{LOADED}"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)

@@ -182,6 +182,29 @@ def test_different_files_at_one_name_name_both_hosts(workspace: JobWorkspace, tm
         upload_outputs(workspace, ("algo-1", "algo-3"), (output,), no_s3)
 
 
+def test_a_local_destination_gets_links_to_the_hosts_files_not_copies(workspace: JobWorkspace, tmp_path: Path
+                                                                      ) -> None:
+    for host in ("algo-1", "algo-2"):  # the same name with the same bytes: sent once
+        host_file(workspace, host, "model/weights.bin", "w" * 4096)
+    destination = tmp_path / "dest"
+    upload_outputs(workspace, ("algo-1", "algo-2"), (ProcessingOutput(OUTPUT_PATH, str(destination), "out"),), no_s3)
+    sent = destination / "model" / "weights.bin"
+    written = workspace.host_path("algo-1", OUTPUT_PATH) / "model" / "weights.bin"
+    assert sent.read_text() == "w" * 4096
+    assert sent.stat().st_ino == written.stat().st_ino
+    assert [p.name for p in sent.parent.iterdir()] == ["weights.bin"]  # no partial file left
+
+
+def test_a_file_changed_since_it_was_sent_during_the_job_is_sent_again(workspace: JobWorkspace, tmp_path: Path
+                                                                       ) -> None:
+    host_file(workspace, "algo-1", "f.txt", "old")
+    sent = {("out", PurePosixPath("f.txt"), hashlib.sha256(b"old").hexdigest())}
+    host_file(workspace, "algo-1", "f.txt", "new")
+    upload_outputs(workspace, ("algo-1",), (ProcessingOutput(OUTPUT_PATH, str(tmp_path / "dest"), "out"),), no_s3,
+                   skip=sent)
+    assert (tmp_path / "dest" / "f.txt").read_text() == "new"
+
+
 def objects_seen(reports: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int]]:
     """The object counts reported, each once (bytes are reported between them as they move)."""
     found: list[tuple[str, int, int]] = []

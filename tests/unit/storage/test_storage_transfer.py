@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -19,6 +20,7 @@ from launcher.storage import (
     open_stream,
     shard,
     upload,
+    upload_one,
 )
 
 
@@ -139,6 +141,18 @@ def test_upload_a_folder_to_a_local_destination(tmp_path, no_s3):
     assert tree(tmp_path / "results") == {"a.txt": b"a", "sub/deep/b.txt": b"bb", "target.txt": b"t"}
     assert not (tmp_path / "results/link.txt").exists()
     assert report.skipped == SKIPPED
+
+
+def test_a_linked_upload_is_a_copy_where_no_link_can_be_made(tmp_path, no_s3):
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:  # another filesystem than tmp_path's
+        assert os.stat(other).st_dev != tmp_path.stat().st_dev
+        source = Path(other) / "out.bin"
+        source.write_bytes(b"abc")
+        upload_one(source, LocalLocation(tmp_path / "dest"), PurePosixPath("out.bin"), no_s3, link=True)
+        sent = tmp_path / "dest" / "out.bin"
+        assert sent.read_bytes() == b"abc"
+        assert sent.stat().st_nlink == 1 and source.stat().st_nlink == 1
+    assert tree(tmp_path / "dest") == {"out.bin": b"abc"}
 
 
 def test_upload_to_a_missing_bucket_is_named(s3, tmp_path):
