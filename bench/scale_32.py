@@ -5,7 +5,9 @@
 `byoc run` of a 32-instance job (the base image's inventory job; its input, 256 small files, dealt
 by ShardedByS3Key, 8 to each host) against 32 `docker run`s started at once, each with its host's 8
 files bind-mounted, prepared before the clock starts. Target: 1.2x or less. The outputs are checked:
-every host saw exactly its 8 files, and no file went to two hosts.
+every host saw exactly its 8 files, and no file went to two hosts. As in bench.local_backend, also
+(no target) against the same 32 `docker run`s on one user-defined network, which named hosts need and
+on which the engine starts containers more slowly than on its default bridge.
 
 The launcher's peak RSS (no target) is measured on one more run of the same job, in a process that
 submits it and supervises it in a thread (`Supervision.THREAD`), so the one process's `ru_maxrss`
@@ -23,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from bench.local_backend import BYOC, DOCKER, IMAGE
-from bench.timing import MIN_ROUNDS, Result, Target, compare, report
+from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report, timed, user_network
 
 HOSTS = 32
 OBJECTS = 256
@@ -59,13 +61,14 @@ def shares(data: Path, root: Path) -> list[Path]:
     return folders
 
 
-def run_docker(folders: list[Path], out_root: Path) -> None:
+def run_docker(folders: list[Path], out_root: Path, network: str | None = None) -> None:
     procs = []
     for i, folder in enumerate(folders):
         out = out_root / f"host-{i}"
         out.mkdir(parents=True, exist_ok=True)
         procs.append(subprocess.Popen(
-            [DOCKER, "run", "--rm", "-v", f"{folder}:/opt/ml/processing/input/data",
+            [DOCKER, "run", "--rm", *(["--network", network] if network else []),
+             "-v", f"{folder}:/opt/ml/processing/input/data",
              "-v", f"{out}:/opt/ml/processing/output/out", IMAGE, "inventory", "--output", "out"],
             stdout=subprocess.DEVNULL))
     if any(proc.wait() != 0 for proc in procs):
@@ -114,16 +117,24 @@ def supervise(job: Path, jobs_dir: Path) -> None:
 
 
 def main(rounds: int = MIN_ROUNDS) -> list[Result]:
-    with tempfile.TemporaryDirectory(prefix="byoc-bench-32-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="byoc-bench-32-") as tmp, user_network() as network:
         root = Path(tmp)
         data = make_data(root)
         job = job_file(root, data, root / "out")
         folders = shares(data, root / "shares")
-        ours, base = compare(lambda: run_byoc(job, root / "jobs"), lambda: run_docker(folders, root / "plain"), rounds)
+        found = medians(interleaved({"docker": lambda: timed(lambda: run_docker(folders, root / "plain")),
+                                     "byoc": lambda: timed(lambda: run_byoc(job, root / "jobs")),
+                                     "named": lambda: timed(lambda: run_docker(folders, root / "plain", network))},
+                                    rounds))
         check_outputs(root / "out")
         rss = launcher_peak_rss(job, root / "jobs")
-    return [report(f"local backend, {HOSTS} instances (ShardedByS3Key, {OBJECTS} objects) vs {HOSTS} parallel "
-                   "docker runs", ours, base, target=TARGET, note=f"launcher peak RSS {rss:.0f} MiB")]
+    what = f"{HOSTS} instances (ShardedByS3Key, {OBJECTS} objects)"
+    return [report(f"local backend, {what} vs {HOSTS} parallel docker runs", found["byoc"], found["docker"],
+                   target=TARGET, note=f"launcher peak RSS {rss:.0f} MiB"),
+            report(f"local backend, {what} vs {HOSTS} parallel docker runs on one user-defined network",
+                   found["byoc"], found["named"]),
+            report(f"{HOSTS} parallel docker runs on one user-defined network vs on the default bridge (the engine "
+                   "alone)", found["named"], found["docker"])]
 
 
 if __name__ == "__main__":

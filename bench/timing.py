@@ -10,10 +10,14 @@ higher), printed with 4 significant digits; PASS or MISS is decided on the unrou
 
 from __future__ import annotations
 
+import contextlib
 import resource
+import secrets
+import shutil
 import statistics
+import subprocess
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -80,6 +84,19 @@ def compare(ours: Callable[[], object], baseline: Callable[[], object], rounds: 
     """Median seconds of (ours, baseline) over interleaved rounds (the baseline first in the first)."""
     found = medians(interleaved({"baseline": lambda: timed(baseline), "ours": lambda: timed(ours)}, rounds))
     return found["ours"], found["baseline"]
+
+
+@contextlib.contextmanager
+def user_network() -> Iterator[str]:
+    """A user-defined Docker network for the length of a bench, removed after it: what a job's hosts need
+    for their `algo-N` names, so `docker run`s on it show the engine's own cost of that."""
+    docker = shutil.which("docker") or "docker"
+    name = f"byoc-bench-{secrets.token_hex(3)}"
+    subprocess.run([docker, "network", "create", name], check=True, stdout=subprocess.DEVNULL)
+    try:
+        yield name
+    finally:
+        subprocess.run([docker, "network", "rm", name], check=False, stdout=subprocess.DEVNULL)
 
 
 def ratio_text(ratio: float) -> str:
