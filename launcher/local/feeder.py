@@ -41,6 +41,7 @@ FIFOs from inside the engine.
 from __future__ import annotations
 
 import abc
+import collections
 import contextlib
 import errno
 import fcntl
@@ -51,7 +52,7 @@ import threading
 import time
 import traceback
 import zlib
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -59,12 +60,13 @@ from typing import Self
 
 from launcher.definition import ProcessingInput
 from launcher.errors import BackendError
+from launcher.local.pipe_spool import PipeSpool
 from launcher.local.read_ahead import QUEUED_CHUNKS, read_ahead
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 from launcher.storage.errors import StorageError
 from launcher.storage.listing import SourceObject
-from launcher.storage.transfer import ByteStream, open_stream
+from launcher.storage.transfer import ByteStream
 
 CHUNK_SIZE = 1 << 20
 F_SETPIPE_SZ = 1031  # fcntl.F_SETPIPE_SZ (Linux)
@@ -152,7 +154,7 @@ class FeedState(abc.ABC):
     channels a reader opened, the stop signal; a context manager whose exit calls `stop()`."""
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int,
-                 chunk_size: int, stop_timeout: float) -> None:
+                 chunk_size: int, stop_timeout: float, spool: Path | None) -> None:
         if epochs < 1:
             raise ValueError(f"pipe epochs must be at least 1, got {epochs}")
         self.channels = channels
@@ -161,6 +163,8 @@ class FeedState(abc.ABC):
         self.chunk_size = chunk_size
         self.stop_timeout = stop_timeout
         self._stopping = threading.Event()
+        reads = collections.Counter(obj.uri for channel in channels for obj in channel.objects for _ in range(epochs))
+        self.objects = PipeSpool(spool, reads, s3, self._stopping)  # an S3 object read twice is fetched once
         self._lock = threading.Lock()
         self._error: FeedError | None = None
         self._opened: set[tuple[str, str]] = set()
@@ -206,8 +210,9 @@ class PipeFeeder(FeedState):
     """The writer threads of a job's Pipe inputs; a context manager whose exit stops them."""
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, *, epochs: int = 1,
-                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout)
+                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+                 spool: Path | None = None) -> None:
+        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout, spool=spool)
 
     def prepare(self) -> None:
         """Write every manifest and make every `_0` FIFO: before the containers start. On failure the
@@ -230,7 +235,7 @@ class PipeFeeder(FeedState):
 
     def stop(self) -> None:
         """End every writer (abandoning, after `stop_timeout`, one stuck in a network read) and remove
-        the FIFOs; the manifests stay in the job folder."""
+        the FIFOs and the spool; the manifests stay in the job folder."""
         self._stopping.set()
         deadline = time.monotonic() + self.stop_timeout
         for thread in self._threads:
@@ -239,6 +244,7 @@ class PipeFeeder(FeedState):
             for epoch in range(self.epochs):
                 with contextlib.suppress(FileNotFoundError):
                     channel.fifo(epoch).unlink()
+        self.objects.remove()
 
     def _feed(self, channel: PipeChannel) -> None:
         try:
@@ -282,7 +288,8 @@ class PipeFeeder(FeedState):
         quietly, when the reader closes its end."""
         depth = max(1, min(READ_AHEAD_OBJECTS, READ_AHEAD_BUDGET // (len(self.channels) * QUEUED_CHUNKS
                                                                      * self.chunk_size)))
-        chunks = read_ahead(channel.objects, lambda obj: object_chunks(channel, obj, self.s3, self.chunk_size),
+        chunks = read_ahead(channel.objects,
+                            lambda obj: object_chunks(channel, obj, self.objects.open, self.chunk_size),
                             depth, self._stopping)
         try:
             with contextlib.closing(chunks):
@@ -312,11 +319,11 @@ class PipeFeeder(FeedState):
                 raise _Stopping
 
 
-def object_chunks(channel: PipeChannel, obj: SourceObject, s3: S3ClientProvider, chunk_size: int = CHUNK_SIZE
-                  ) -> Generator[bytes, None, None]:
+def object_chunks(channel: PipeChannel, obj: SourceObject, open_object: Callable[[SourceObject], ByteStream],
+                  chunk_size: int = CHUNK_SIZE) -> Generator[bytes, None, None]:
     """One object's bytes as its reader gets them (gunzipped for a Gzip input); any fault is a FeedError."""
     try:
-        stream = open_stream(obj, s3)
+        stream = open_object(obj)
     except StorageError as error:
         raise channel.fail(str(error)) from error
     with stream:

@@ -132,7 +132,8 @@ class BindFiles:
 
     def feeder(self, plans: InputPlans) -> Feeder:
         f = self.files
-        return PipeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, epochs=f.pipe_epochs)
+        return PipeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, epochs=f.pipe_epochs,
+                          spool=f.workspace.pipe_spool)
 
     def refresh(self) -> None:
         """The containers write into the folder itself."""

@@ -69,8 +69,9 @@ class VolumeFeeder(FeedState):
     """The feeder containers of a job's Pipe inputs and the threads streaming into them."""
 
     def __init__(self, channels: list[PipeChannel], s3: S3ClientProvider, files: VolumeFiles, *, epochs: int = 1,
-                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> None:
-        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout)
+                 chunk_size: int = CHUNK_SIZE, stop_timeout: float = DEFAULT_STOP_TIMEOUT,
+                 spool: Path | None = None) -> None:
+        super().__init__(channels, s3, epochs=epochs, chunk_size=chunk_size, stop_timeout=stop_timeout, spool=spool)
         self.files = files
         self._feeds: list[_Feed] = []
         self._first: dict[int, _Feed] = {}  # channel index -> its epoch-0 feeder
@@ -110,7 +111,7 @@ class VolumeFeeder(FeedState):
 
     def stop(self) -> None:
         """End every writer (abandoning, after `stop_timeout`, one stuck in a network read) and remove the
-        feeder containers."""
+        feeder containers and the spool."""
         self._stopping.set()
         deadline = time.monotonic() + self.stop_timeout
         for thread in self._threads:
@@ -118,6 +119,7 @@ class VolumeFeeder(FeedState):
         with self._lock:
             feeds, self._feeds = self._feeds, []
         in_parallel(tuple(feeds), lambda feed: feed.remove())
+        self.objects.remove()
 
     def _start_feed(self, channel: PipeChannel, epoch: int) -> _Feed:
         feed = _Feed(self.files, channel, self.fifo(channel, epoch))
@@ -163,7 +165,7 @@ class VolumeFeeder(FeedState):
         for obj in channel.objects:
             if self._stopping.is_set():
                 raise _Stopping
-            with contextlib.closing(object_chunks(channel, obj, self.s3, self.chunk_size)) as chunks:
+            with contextlib.closing(object_chunks(channel, obj, self.objects.open, self.chunk_size)) as chunks:
                 for chunk in chunks:
                     if not feed.send(chunk, self._stopping):
                         return

@@ -164,7 +164,8 @@ class VolumeFiles:
         from launcher.local.volume_feeder import VolumeFeeder
 
         f = self.files
-        return VolumeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, self, epochs=f.pipe_epochs)
+        return VolumeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, self, epochs=f.pipe_epochs,
+                            spool=f.workspace.pipe_spool)
 
     def refresh(self) -> None:
         """Continuous outputs into hosts/<host>/ml/; a stream cut by a file still being written is retried

@@ -4,6 +4,7 @@ on this machine (no container), from local files and from S3 (moto)."""
 from __future__ import annotations
 
 import gzip
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -41,7 +42,8 @@ def feeder_for(tmp_path: Path, item: ProcessingInput, hosts: int = 1, *, s3: Any
     assert item.input_name is not None
     plans = {item.input_name: dict(zip(names, plan_input(item, names, provider), strict=True))}
     workspace = JobWorkspace(tmp_path / "job")
-    return PipeFeeder(pipe_channels((item,), plans, workspace), provider, epochs=epochs, stop_timeout=5)
+    return PipeFeeder(pipe_channels((item,), plans, workspace), provider, epochs=epochs, stop_timeout=5,
+                      spool=workspace.pipe_spool)
 
 
 @pytest.fixture
@@ -251,6 +253,94 @@ def test_an_s3_object_deleted_after_planning_is_a_fault_that_names_it(
     assert str(feeder.error) == ("Pipe input 'data' on algo-1: GetObject failed for s3://bkt/ecg/part-1.csv: "
                                  "NoSuchKey: The specified key does not exist.. Hint: the object does not exist")
     assert got == [csv_object(0)]
+
+
+def counted_gets(s3: LazyS3Client) -> list[str]:
+    """The key of every GetObject the client sends from now on (botocore's own event hook)."""
+    keys: list[str] = []
+    s3().meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: keys.append(params["Key"]))
+    return keys
+
+
+def test_an_object_every_host_reads_in_every_epoch_is_fetched_once(
+        tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str, s3_admin: Any) -> None:
+    s3_admin.create_bucket(Bucket="bkt")
+    objects = {f"ecg/part-{i}.csv": csv_object(i, rows=20_000) for i in range(3)}  # ~250 KB each
+    for key, data in objects.items():
+        s3_admin.put_object(Bucket="bkt", Key=key, Body=data)
+    s3 = LazyS3Client(s3_endpoint)
+    gets = counted_gets(s3)
+    item = ProcessingInput("s3://bkt/ecg/", DESTINATION, "data", s3_input_mode="Pipe")  # FullyReplicated
+    feeder = start(feeder_for(tmp_path, item, hosts=3, s3=s3, epochs=2), running)
+    got: dict[str, list[bytes]] = {}
+
+    def read_epochs(pipe: PipeChannel) -> None:
+        got[pipe.host] = [read(pipe.fifo(epoch)) for epoch in range(2)]
+
+    readers = [threading.Thread(target=read_epochs, args=(pipe,)) for pipe in feeder.channels]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(30)
+
+    whole = b"".join(objects[key] for key in sorted(objects))
+    assert got == {host: [whole, whole] for host in ("algo-1", "algo-2", "algo-3")}
+    assert sorted(gets) == sorted(objects)  # 3 GETs, not 3 hosts x 2 epochs x 3
+    spool = JobWorkspace(tmp_path / "job").pipe_spool
+    wait_for(lambda: not any(spool.iterdir()))  # each file goes with its last read
+    feeder.stop()
+    assert not spool.exists() and not feeder.failed
+
+
+def test_a_host_that_stops_reading_a_shared_object_early_leaves_the_others_theirs(
+        tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str, s3_admin: Any) -> None:
+    s3_admin.create_bucket(Bucket="bkt")
+    big = csv_object(1, rows=400_000)  # ~5 MB: more than the pipe holds, so the early reader cuts it short
+    s3_admin.put_object(Bucket="bkt", Key="ecg/big.csv", Body=big)
+    item = ProcessingInput("s3://bkt/ecg/", DESTINATION, "data", s3_input_mode="Pipe")
+    feeder = start(feeder_for(tmp_path, item, hosts=2, s3=LazyS3Client(s3_endpoint)), running)
+    with open_fifo(channel(feeder, "algo-1").fifo(0)) as early:
+        head = early.read(10)
+
+    assert head == big[:10]
+    assert read(channel(feeder, "algo-2").fifo(0)) == big
+    wait_for(lambda: not any(JobWorkspace(tmp_path / "job").pipe_spool.iterdir()))
+    assert not feeder.failed
+
+
+def test_a_shared_object_that_vanished_fails_each_host_as_its_own_get_would(
+        tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str, s3_admin: Any) -> None:
+    s3_admin.create_bucket(Bucket="bkt")
+    for i in range(2):
+        s3_admin.put_object(Bucket="bkt", Key=f"ecg/part-{i}.csv", Body=csv_object(i))
+    item = ProcessingInput("s3://bkt/ecg/", DESTINATION, "data", s3_input_mode="Pipe")
+    feeder = start(feeder_for(tmp_path, item, hosts=2, s3=LazyS3Client(s3_endpoint)), running)
+    s3_admin.delete_object(Bucket="bkt", Key="ecg/part-1.csv")
+    got: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda p=pipe: got.update({p.host: read(p.fifo(0))}), daemon=True)
+               for pipe in feeder.channels]
+    for reader in readers:
+        reader.start()
+
+    wait_for(lambda: feeder.failed)
+    feeder.stop()
+    for reader in readers:
+        reader.join(5)
+
+    assert re.fullmatch(r"Pipe input 'data' on algo-[12]: GetObject failed for s3://bkt/ecg/part-1\.csv: NoSuchKey: "
+                        r"The specified key does not exist\.\. Hint: the object does not exist", str(feeder.error))
+    assert all(data == csv_object(0) for data in got.values())
+
+
+def test_an_object_read_once_streams_straight_from_s3(tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str,
+                                                      s3_admin: Any) -> None:
+    s3_admin.create_bucket(Bucket="bkt")
+    s3_admin.put_object(Bucket="bkt", Key="ecg/only.csv", Body=csv_object(5))
+    item = ProcessingInput("s3://bkt/ecg/", DESTINATION, "data", s3_input_mode="Pipe")
+    feeder = start(feeder_for(tmp_path, item, s3=LazyS3Client(s3_endpoint)), running)
+
+    assert read(channel(feeder).fifo(0)) == csv_object(5)
+    assert not JobWorkspace(tmp_path / "job").pipe_spool.exists()
 
 
 def wait_for(condition: Any, timeout: float = 10) -> None:

@@ -12,6 +12,7 @@ from launcher.local.read_ahead import read_ahead
 from launcher.storage.client import LazyS3Client
 from launcher.storage.listing import SourceObject
 from launcher.storage.locations import LocalLocation
+from launcher.storage.transfer import open_stream
 
 
 def objects(folder: Path, sizes: list[int]) -> list[SourceObject]:
@@ -29,7 +30,7 @@ def channel(folder: Path, items: list[SourceObject]) -> PipeChannel:
 
 def reader(pipe: PipeChannel, chunk: int = 1000):
     s3 = LazyS3Client(None, "us-east-1")
-    return lambda obj: object_chunks(pipe, obj, s3, chunk)
+    return lambda obj: object_chunks(pipe, obj, lambda item: open_stream(item, s3), chunk)
 
 
 @pytest.mark.parametrize("depth", [1, 3, 8])
