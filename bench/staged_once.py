@@ -7,6 +7,10 @@ objects, with bind staging; measured: the job's `stage` seconds (from its record
 --timings` prints them) and the disk its folder takes (hard links counted once). 8 hosts download
 each object once and share it behind overlays (launcher/local/layers.py). Targets: 8 hosts under
 1.3x the staging time of 1 host, and under 1.2x its disk.
+
+The same input in Pipe mode (no target), each host reading its stream to the end: the job's `run`
+seconds, 8 hosts against 1. The 8 hosts' streams share one GET per object (launcher/local/pipe_spool.py),
+so what grows with the hosts is the copying into 8 FIFOs and 8 readers, not the download.
 """
 
 from __future__ import annotations
@@ -22,18 +26,23 @@ import tempfile
 from pathlib import Path
 
 from bench.s3_server import client, make_file, put_objects, s3_server
+from bench.staging import READ_ALL
 from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report
 
 IMAGE = "byoc/base:latest"
 BYOC = str(Path(sys.executable).parent / "byoc")
 
 
-def job_file(root: Path, hosts: int) -> Path:
-    job = root / f"job-{hosts}.yaml"
-    job.write_text(f"base_job_name: staged-{hosts}\nimage_uri: {IMAGE}\ninstance_count: {hosts}\n"
-                   'entrypoint: ["true"]\n'
-                   "inputs:\n  - source: s3://bench/data/\n    destination: /opt/ml/processing/input/data\n"
-                   "    input_name: data\n    s3_data_distribution_type: FullyReplicated\n")
+def job_file(root: Path, hosts: int, mode: str = "File") -> Path:
+    job = root / f"job-{hosts}-{mode}.yaml"
+    if mode == "File":
+        body = 'entrypoint: ["true"]\n'
+    else:
+        (root / "read_all.py").write_text(READ_ALL)
+        body = f"code: {root / 'read_all.py'}\ncommand: [python3]\n"
+    job.write_text(f"base_job_name: staged-{hosts}\nimage_uri: {IMAGE}\ninstance_count: {hosts}\n" + body
+                   + "inputs:\n  - source: s3://bench/data/\n    destination: /opt/ml/processing/input/data\n"
+                   f"    input_name: data\n    s3_data_distribution_type: FullyReplicated\n    s3_input_mode: {mode}\n")
     return job
 
 
@@ -49,12 +58,12 @@ def disk_used(folder: Path) -> int:
     return used
 
 
-def run_job(job: Path, jobs_dir: Path, endpoint: str, disks: list[float]) -> float:
-    """The job's staging seconds; its disk (MB) appended to `disks`; its folder removed."""
+def run_job(job: Path, jobs_dir: Path, endpoint: str, disks: list[float], phase: str = "stage") -> float:
+    """The job's seconds in `phase`; its disk (MB) appended to `disks`; its folder removed."""
     subprocess.run([BYOC, "run", str(job), "--quiet", "--jobs-dir", str(jobs_dir), "--endpoint-url", endpoint,
                     "--staging", "bind"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     [folder] = [p.parent for p in jobs_dir.glob("*/job.json")]
-    seconds = float(json.loads((folder / "job.json").read_text())["timings"]["stage"])
+    seconds = float(json.loads((folder / "job.json").read_text())["timings"][phase])
     disks.append(disk_used(folder) / 1e6)
     shutil.rmtree(folder)
     return seconds
@@ -67,10 +76,12 @@ def main(rounds: int = MIN_ROUNDS, megabytes: int = 2048, objects: int = 16) -> 
         put_objects(client(endpoint), "bench", "data/", source, objects)
         source.unlink()
         disks: dict[int, list[float]] = {1: [], 8: []}
-        jobs = {hosts: job_file(root, hosts) for hosts in disks}
-        found = interleaved({f"{h}": functools.partial(run_job, jobs[h], root / "jobs", endpoint, disks[h])
-                             for h in disks}, rounds)
-        times, disk = medians(found), medians({str(h): d for h, d in disks.items()})
+        piped: list[float] = []
+        measures = {f"{h}": functools.partial(run_job, job_file(root, h), root / "jobs", endpoint, disks[h])
+                    for h in disks}
+        measures |= {f"pipe-{h}": functools.partial(run_job, job_file(root, h, "Pipe"), root / "jobs", endpoint, piped,
+                                                    "run") for h in disks}
+        times, disk = medians(interleaved(measures, rounds)), medians({str(h): d for h, d in disks.items()})
         size = f"{megabytes} MiB in {objects} objects"
         load = os.getloadavg()[0]
         return [
@@ -78,6 +89,8 @@ def main(rounds: int = MIN_ROUNDS, megabytes: int = 2048, objects: int = 16) -> 
                    target=Target(1.3), note=f"load average {load:.1f}"),
             report(f"staged once: disk, 8 hosts vs 1, FullyReplicated S3 input of {size}", disk["8"], disk["1"],
                    unit="MB", target=Target(1.2)),
+            report(f"fetched once: Pipe, running, 8 hosts vs 1, FullyReplicated S3 input of {size}", times["pipe-8"],
+                   times["pipe-1"], note="each host reads its stream to the end"),
         ]
 
 

@@ -197,8 +197,10 @@ class FeedState(abc.ABC):
         self.stop()
 
     def _fault(self, error: FeedError) -> None:
+        """The first fault of a writer fails the job; none counts once `stop()` began (the job has ended, and
+        what it removes, FIFOs and spool, may fail a writer still going)."""
         with self._lock:
-            if self._error is None:
+            if self._error is None and not self._stopping.is_set():
                 self._error = error
 
     def _mark_opened(self, channel: PipeChannel) -> None:

@@ -83,33 +83,30 @@ class _Entry:
 
     def fetch(self, obj: SourceObject, s3: S3ClientProvider, stopping: threading.Event) -> None:
         """In a thread of its own: the object into the file, until it ends, the job stops or no read is left."""
-        with self.path.open("wb") as out:
-            try:
-                stream = open_stream(obj, s3)
-            except Exception as error:  # a StorageError, raised by every reader's open
-                self._finish(open_error=error)
-                return
-            with self.changed:
-                self.opened = True
-                self.changed.notify_all()
-            try:
-                with stream:
-                    while not stopping.is_set() and self.reads_left and (chunk := stream.read(CHUNK_SIZE)):
-                        out.write(chunk)
-                        out.flush()
-                        with self.changed:
-                            self.written += len(chunk)
-                            self.changed.notify_all()
-            except Exception as error:  # read faults: every reader raises it where its bytes stop
-                self._finish(error=error)
-                return
-        self._finish()
+        try:
+            with self.path.open("wb") as out, open_stream(obj, s3) as stream:
+                with self.changed:
+                    self.opened = True
+                    self.changed.notify_all()
+                while not stopping.is_set() and self.reads_left and (chunk := stream.read(CHUNK_SIZE)):
+                    out.write(chunk)
+                    out.flush()
+                    with self.changed:
+                        self.written += len(chunk)
+                        self.changed.notify_all()
+        except Exception as error:  # before the object opened: every reader's open raises it; after: its reads
+            self._finish(error)
+            return
+        self._finish(None)
 
-    def _finish(self, *, open_error: Exception | None = None, error: Exception | None = None) -> None:
+    def _finish(self, error: Exception | None) -> None:
         with self.changed:
-            self.opened = self.done = True
-            self.open_error = open_error
-            self.error = error
+            if self.opened:
+                self.error = error
+            else:
+                self.opened = True
+                self.open_error = error
+            self.done = True
             self.changed.notify_all()
 
     def reader(self) -> _SpoolReader:

@@ -258,7 +258,8 @@ def test_an_s3_object_deleted_after_planning_is_a_fault_that_names_it(
 def counted_gets(s3: LazyS3Client) -> list[str]:
     """The key of every GetObject the client sends from now on (botocore's own event hook)."""
     keys: list[str] = []
-    s3().meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: keys.append(params["Key"]))
+    client: Any = s3()  # a botocore client; the kit's S3Client protocol names only the calls it makes
+    client.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: keys.append(params["Key"]))
     return keys
 
 
