@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.s3_server import client, make_file, put_objects, s3_server
-from bench.staging import READ_ALL  # the same Pipe reader as the staging bench
+from bench.staging import reading_all  # the same Pipe reader as the staging bench
 from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report
 
 IMAGE = "byoc/base:latest"
@@ -42,11 +42,7 @@ RSS_BUDGET_MB = 300.0
 
 def job_file(root: Path, prefix: str, mode: str) -> Path:
     job = root / f"job-{prefix}-{mode}.yaml"
-    if mode == "File":
-        body = 'entrypoint: ["true"]\n'
-    else:
-        (root / "read_all.py").write_text(READ_ALL)
-        body = f"code: {root / 'read_all.py'}\ncommand: [python3]\n"
+    body = 'entrypoint: ["true"]\n' if mode == "File" else reading_all(root)
     job.write_text(f"base_job_name: big-{mode.lower()}\nimage_uri: {IMAGE}\ninstance_count: 1\n" + body
                    + f"inputs:\n  - source: s3://bench/{prefix}/\n    destination: /opt/ml/processing/input/data\n"
                    f"    input_name: data\n    s3_input_mode: {mode}\n")

@@ -26,7 +26,7 @@ import tempfile
 from pathlib import Path
 
 from bench.s3_server import client, make_file, put_objects, s3_server
-from bench.staging import READ_ALL
+from bench.staging import reading_all
 from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report
 
 IMAGE = "byoc/base:latest"
@@ -35,11 +35,7 @@ BYOC = str(Path(sys.executable).parent / "byoc")
 
 def job_file(root: Path, hosts: int, mode: str = "File") -> Path:
     job = root / f"job-{hosts}-{mode}.yaml"
-    if mode == "File":
-        body = 'entrypoint: ["true"]\n'
-    else:
-        (root / "read_all.py").write_text(READ_ALL)
-        body = f"code: {root / 'read_all.py'}\ncommand: [python3]\n"
+    body = 'entrypoint: ["true"]\n' if mode == "File" else reading_all(root)
     job.write_text(f"base_job_name: staged-{hosts}\nimage_uri: {IMAGE}\ninstance_count: {hosts}\n" + body
                    + "inputs:\n  - source: s3://bench/data/\n    destination: /opt/ml/processing/input/data\n"
                    f"    input_name: data\n    s3_data_distribution_type: FullyReplicated\n    s3_input_mode: {mode}\n")

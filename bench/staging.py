@@ -33,6 +33,13 @@ run(main)
 '''
 
 
+def reading_all(root: Path) -> str:
+    """Job-file lines for a job whose one host reads its channel `data` to the end (READ_ALL, written
+    under `root`), whatever its mode."""
+    (root / "read_all.py").write_text(READ_ALL)
+    return f"code: {root / 'read_all.py'}\ncommand: [python3]\n"
+
+
 def make_data(root: Path, megabytes: int, files: int = 8) -> Path:
     data = root / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -50,8 +57,7 @@ def job_file(root: Path, data: Path, mode: str) -> Path:
         body = 'arguments: ["inventory", "--output", "out"]\n'
         extra = ""
     else:
-        (root / "read_all.py").write_text(READ_ALL)
-        body = f"code: {root / 'read_all.py'}\ncommand: [python3]\n"
+        body = reading_all(root)
         extra = "    s3_input_mode: Pipe\n    s3_data_distribution_type: ShardedByS3Key\n"
     job.write_text(
         head + body
