@@ -54,13 +54,14 @@ def disk_used(folder: Path) -> int:
     return used
 
 
-def run_job(job: Path, jobs_dir: Path, endpoint: str, disks: list[float], phase: str = "stage") -> float:
-    """The job's seconds in `phase`; its disk (MB) appended to `disks`; its folder removed."""
+def run_job(job: Path, jobs_dir: Path, endpoint: str, disks: list[float] | None, phase: str = "stage") -> float:
+    """The job's seconds in `phase`; its disk (MB) appended to `disks` if given; its folder removed."""
     subprocess.run([BYOC, "run", str(job), "--quiet", "--jobs-dir", str(jobs_dir), "--endpoint-url", endpoint,
                     "--staging", "bind"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     [folder] = [p.parent for p in jobs_dir.glob("*/job.json")]
     seconds = float(json.loads((folder / "job.json").read_text())["timings"][phase])
-    disks.append(disk_used(folder) / 1e6)
+    if disks is not None:
+        disks.append(disk_used(folder) / 1e6)
     shutil.rmtree(folder)
     return seconds
 
@@ -72,10 +73,9 @@ def main(rounds: int = MIN_ROUNDS, megabytes: int = 2048, objects: int = 16) -> 
         put_objects(client(endpoint), "bench", "data/", source, objects)
         source.unlink()
         disks: dict[int, list[float]] = {1: [], 8: []}
-        piped: list[float] = []
         measures = {f"{h}": functools.partial(run_job, job_file(root, h), root / "jobs", endpoint, disks[h])
                     for h in disks}
-        measures |= {f"pipe-{h}": functools.partial(run_job, job_file(root, h, "Pipe"), root / "jobs", endpoint, piped,
+        measures |= {f"pipe-{h}": functools.partial(run_job, job_file(root, h, "Pipe"), root / "jobs", endpoint, None,
                                                     "run") for h in disks}
         times, disk = medians(interleaved(measures, rounds)), medians({str(h): d for h, d in disks.items()})
         size = f"{megabytes} MiB in {objects} objects"

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from docker.errors import APIError, NotFound
@@ -22,6 +23,8 @@ from launcher.debug.plan import DebugPlan
 from launcher.errors import EngineError
 from launcher.local.cluster import labels
 from launcher.local.credentials import JobCredentials
+from launcher.local.workspace import JobWorkspace
+from launcher.storage.transfer import unshare
 
 # bash if the image has it, else sh: the shell the user gets without a command.
 SHELL = ["/bin/sh", "-c", "if command -v bash >/dev/null 2>&1; then exec bash; fi; exec sh"]
@@ -38,8 +41,11 @@ def docker_cli() -> str:
 def run_debug(client: Any, plan: DebugPlan, command: Sequence[str] | None,
               credentials: JobCredentials | None) -> int:
     """Run `command` (or a shell) in the host's double; its exit code. With `credentials`, a sidecar
-    serving them owns the host's name and network namespace, as in the job (launcher/local/credentials.py)."""
+    serving them owns the host's name and network namespace, as in the job (launcher/local/credentials.py).
+    Outputs the job delivered to a local folder by hard link get copies of their own first: what the session
+    writes stays in the job folder."""
     cli = docker_cli()
+    unshare(JobWorkspace(Path(plan.folder)).host_ml(plan.host))
     marks = {**labels(plan.job_name, plan.host, folder=plan.folder), LABEL_DEBUG: plan.host}
     try:
         network = client.networks.create(plan.container_name, driver="bridge", labels=marks)

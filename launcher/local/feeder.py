@@ -41,7 +41,6 @@ FIFOs from inside the engine.
 from __future__ import annotations
 
 import abc
-import collections
 import contextlib
 import errno
 import fcntl
@@ -163,7 +162,10 @@ class FeedState(abc.ABC):
         self.chunk_size = chunk_size
         self.stop_timeout = stop_timeout
         self._stopping = threading.Event()
-        reads = collections.Counter(obj.uri for channel in channels for obj in channel.objects for _ in range(epochs))
+        reads: dict[str, tuple[int, int]] = {}  # per object: (how many times the job reads it, its size)
+        for channel in channels:
+            for obj in channel.objects:
+                reads[obj.uri] = (reads.get(obj.uri, (0, 0))[0] + epochs, obj.size)
         self.objects = PipeSpool(spool, reads, s3, self._stopping)  # an S3 object read twice is fetched once
         self._lock = threading.Lock()
         self._error: FeedError | None = None
@@ -246,7 +248,7 @@ class PipeFeeder(FeedState):
             for epoch in range(self.epochs):
                 with contextlib.suppress(FileNotFoundError):
                     channel.fifo(epoch).unlink()
-        self.objects.remove()
+        self.objects.close()
 
     def _feed(self, channel: PipeChannel) -> None:
         try:

@@ -133,7 +133,7 @@ class BindFiles:
     def feeder(self, plans: InputPlans) -> Feeder:
         f = self.files
         return PipeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, epochs=f.pipe_epochs,
-                          spool=f.workspace.pipe_spool)
+                          spool=f.workspace.folder)
 
     def refresh(self) -> None:
         """The containers write into the folder itself."""

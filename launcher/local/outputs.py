@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -74,10 +74,10 @@ def check_conflicts(output: ProcessingOutput, files: list[HostFile], *, local_de
     by_name: dict[PurePosixPath, list[HostFile]] = {}
     for file in files:
         by_name.setdefault(file.relative, []).append(file)
-    for relative, same in by_name.items():
-        first, *others = same
+    for relative, (first, *others) in by_name.items():
+        expected = _digest(first.path) if others else ""
         for other in others:
-            if _digest(other.path) != _digest(first.path):
+            if _digest(other.path) != expected:
                 raise OutputConflictError(output.output_name, relative, (first.host, other.host),
                                           "with different contents")
     chosen = {relative: same[0] for relative, same in by_name.items()}
@@ -96,10 +96,10 @@ def upload_outputs(
     outputs: tuple[ProcessingOutput, ...],
     s3: S3ClientProvider,
     *,
-    skip: set[tuple[str, PurePosixPath, str]] | None = None,
+    skip: Mapping[tuple[str, PurePosixPath], str] | None = None,
     on_progress: ProgressReport | None = None,
 ) -> None:
-    """Check every output for conflicts first, then upload; `skip` holds (output, name, digest) already sent.
+    """Check every output for conflicts first, then upload; `skip` holds the digest last sent of (output, name).
 
     The hosts have exited: a local destination gets hard links to their files where it can (no copy)."""
     planned = []
@@ -109,16 +109,15 @@ def upload_outputs(
         files = check_conflicts(output, output_files(workspace, hosts, output),
                                 local_destination=isinstance(destination, LocalLocation))
         planned.append((output, destination, files))
-    sent = skip or set()
-    sent_names = {(name, relative) for name, relative, _ in sent}
+    sent = skip or {}
     report = on_progress or (lambda *_: None)
     pending = []
     for output, destination, files in planned:
         name = output.output_name
         assert name is not None, "a normalized output has a name"
         meter = Meter(functools.partial(report, name))
-        left = [file for file in files if (name, file.relative) not in sent_names
-                or (name, file.relative, _digest(file.path)) not in sent]
+        left = [file for file in files if (name, file.relative) not in sent
+                or sent[name, file.relative] != _digest(file.path)]
         meter.objects = len(files) - len(left)  # sent while the job ran
         meter.bytes = sum(f.path.stat().st_size for f in files) - sum(f.path.stat().st_size for f in left)
         meter.expect(len(files), sum(f.path.stat().st_size for f in files))
@@ -148,14 +147,18 @@ class ContinuousUploader:
         self.outputs = tuple(o for o in outputs if o.s3_upload_mode == "Continuous")
         self.s3 = s3
         self.interval = interval_seconds
-        self.sent: set[tuple[str, PurePosixPath, str]] = set()
-        self.owners: dict[tuple[str, PurePosixPath], tuple[str, str]] = {}  # (output, name) -> (host, digest)
+        self.owners: dict[tuple[str, PurePosixPath], tuple[str, str]] = {}  # (output, name) -> (host, digest) last sent
         self.error: LauncherError | None = None
         self.report = on_progress or (lambda *_: None)
         self.moved: dict[str, list[int]] = {}  # output -> [objects, bytes] sent
         self._seen: dict[Path, tuple[int, int]] = {}
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="continuous-upload", daemon=True)
+
+    @property
+    def sent(self) -> dict[tuple[str, PurePosixPath], str]:
+        """The digest of what each (output, name) last sent holds at its destination."""
+        return {key: digest for key, (_, digest) in self.owners.items()}
 
     def start(self) -> None:
         if self.outputs:
@@ -196,15 +199,14 @@ class ContinuousUploader:
         digest = _digest(file.path)
         assert output.output_name is not None, "a normalized output has a name"
         key = (output.output_name, file.relative)
-        if (output.output_name, file.relative, digest) in self.sent:
-            return
         owner = self.owners.get(key)
-        if owner is not None and owner[0] != file.host and owner[1] != digest:
+        if owner is not None and owner[1] == digest:  # what the destination holds
+            return
+        if owner is not None and owner[0] != file.host:
             raise OutputConflictError(output.output_name, file.relative, (owner[0], file.host),
                                       "with different contents")
         upload_one(file.path, destination, file.relative, self.s3)
         self.owners[key] = (file.host, digest)
-        self.sent.add((output.output_name, file.relative, digest))
         moved = self.moved.setdefault(output.output_name, [0, 0])
         moved[0] += 1
         moved[1] += file.path.stat().st_size

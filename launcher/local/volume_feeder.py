@@ -119,7 +119,7 @@ class VolumeFeeder(FeedState):
         with self._lock:
             feeds, self._feeds = self._feeds, []
         in_parallel(tuple(feeds), lambda feed: feed.remove())
-        self.objects.remove()
+        self.objects.close()
 
     def _start_feed(self, channel: PipeChannel, epoch: int) -> _Feed:
         feed = _Feed(self.files, channel, self.fifo(channel, epoch))

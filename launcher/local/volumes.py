@@ -165,7 +165,7 @@ class VolumeFiles:
 
         f = self.files
         return VolumeFeeder(pipe_channels(f.job.inputs, plans, f.workspace), f.s3, self, epochs=f.pipe_epochs,
-                            spool=f.workspace.pipe_spool)
+                            spool=f.workspace.folder)
 
     def refresh(self) -> None:
         """Continuous outputs into hosts/<host>/ml/; a stream cut by a file still being written is retried

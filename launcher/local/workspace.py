@@ -70,11 +70,6 @@ class JobWorkspace:
     def supervisor_log(self) -> Path:
         return self.folder / "supervisor.log"
 
-    @property
-    def pipe_spool(self) -> Path:
-        """S3 objects several Pipe readers share, each fetched once (pipe_spool.py); gone when the job ends."""
-        return self.folder / "pipe-spool"
-
     def host_ml(self, host: str) -> Path:
         """The host's /opt/ml here: mounted in its container, or its volume's copy (hostfiles.py)."""
         return self.folder / "hosts" / host / "ml"

@@ -13,8 +13,9 @@ Outputs: only regular files are uploaded. Symlinks are not followed, as on SageM
 symlink to a file is skipped, a symlinked folder is not entered, and both are listed in the
 `UploadReport` along with sockets and FIFOs, so the caller can tell the user. Empty folders are not
 uploaded (S3 has no folders). An object's key is `<destination prefix>/<path relative to the folder>`.
-`upload_one(link=True)`, for files whose writers have exited, hard-links a file into a local destination
-instead of copying it: the destination's copy costs nothing, and the file is as the container left it.
+`upload_one(link=True)`, for files whose writers have exited, hard-links a file of this user's into a
+local destination instead of copying it: the destination's copy costs nothing. `byoc debug`, which may
+write in a finished host's folder again, first gives such files copies of their own (`unshare`).
 
 `progress`, when given, is called with a number of bytes each time some more have been moved; boto3
 calls it from its worker threads.
@@ -23,6 +24,7 @@ calls it from its worker threads.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,7 +50,9 @@ __all__ = [
     "download_all",
     "open_sized_stream",
     "open_stream",
+    "unshare",
     "upload",
+    "upload_one",
 ]
 
 ProgressCallback = Callable[[int], None]
@@ -259,8 +263,8 @@ def upload_one(
 ) -> None:
     """Upload one file to `<destination>/<relative>`. A local target is written under a temporary
     name and renamed, so a reader never sees half a file; with `link` (for a file nothing writes any
-    more) it is hard-linked there, and copied only where it cannot be (another filesystem, a file of
-    another user's)."""
+    more) a file of this user's is hard-linked there (its mode and mtime as the container left them),
+    and copied where it cannot be (another filesystem) or is another user's (a copy is the user's own)."""
     if isinstance(destination, S3Location):
         target = destination.child(relative.as_posix())
         client = s3()
@@ -277,7 +281,7 @@ def upload_one(
     _mkdir(target_path.parent)
     partial = target_path.with_name(f".{target_path.name}.partial")
     try:
-        if not (link and _link(source, partial)):
+        if not (link and source.stat().st_uid == os.geteuid() and _link(source, partial)):
             _copy_file(source, partial, progress)
         elif progress is not None:
             progress(partial.stat().st_size)
@@ -286,6 +290,21 @@ def upload_one(
         raise LocalFileError("writing", str(target_path), exc) from exc
     finally:
         partial.unlink(missing_ok=True)  # gone once renamed; never left behind by a failure
+
+
+def unshare(folder: Path) -> None:
+    """Give every file under `folder` that has other links (an output delivered by `upload_one(link=True)`)
+    a copy of its own, mode and mtime kept, so what is written there from now on does not reach the
+    destination. Raises `LocalFileError`."""
+    for path in folder.rglob("*"):
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                private = path.with_name(f".{path.name}.unshared")
+                shutil.copy2(path, private)
+                os.replace(private, path)
+        except OSError as exc:
+            raise LocalFileError("copying", str(path), exc) from exc
 
 
 def _scan_output(root: Path) -> tuple[list[tuple[PurePosixPath, int]], list[SkippedEntry]]:

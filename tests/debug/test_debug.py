@@ -74,6 +74,27 @@ def test_the_mount_is_the_hosts_own_folder_read_write(failed_job: FailedJob) -> 
     assert (host_folder / "processing/input/data/houses.csv").is_file()
 
 
+def test_what_a_session_writes_does_not_reach_an_output_delivered_by_link(tmp_path: Path) -> None:
+    """A local destination gets hard links to the hosts' files; a debug shell writing them again must not
+    change what the job delivered."""
+    name = f"delivered-{uuid.uuid4().hex[:10]}"
+    job = tmp_path / "job.yaml"
+    job.write_text(f"job_name: {name}\nimage_uri: {image_tag('base')}\narguments: [inventory, --output, out]\n"
+                   "outputs: [{output_name: out, source: /opt/ml/processing/output/out, "
+                   f"destination: {tmp_path}/out}}]\n")
+    jobs_dir = tmp_path / "jobs"
+    assert byoc("run", str(job), "--jobs-dir", str(jobs_dir)).returncode == 0
+    delivered = (tmp_path / "out" / "algo-1.json").read_text()
+    session = FailedJob(name, jobs_dir, "")
+
+    result = debug(session, "--", PY, "-c", "open('/opt/ml/processing/output/out/algo-1.json', 'w').write('again')")
+
+    assert result.returncode == 0, result.stderr
+    assert (jobs_dir / name / "hosts/algo-1/ml/processing/output/out/algo-1.json").read_text() == "again"
+    assert (tmp_path / "out" / "algo-1.json").read_text() == delivered
+    assert not debug_leftovers(session)
+
+
 def test_the_environment_is_the_hosts_without_credentials_unless_asked(failed_job: FailedJob,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     show = "import json, os; print(json.dumps(dict(os.environ)))"

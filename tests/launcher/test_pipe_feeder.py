@@ -3,12 +3,14 @@ on this machine (no container), from local files and from S3 (moto)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -16,9 +18,12 @@ import pytest
 from byoc_runtime.pipe import open_fifo, split_objects
 from launcher.definition import ProcessingInput
 from launcher.local.feeder import FeedError, PipeChannel, PipeFeeder, pipe_channels
+from launcher.local.pipe_spool import PipeSpool
 from launcher.local.staging import plan_input
 from launcher.local.workspace import JobWorkspace, host_names
 from launcher.storage.client import LazyS3Client
+from launcher.storage.listing import SourceObject
+from launcher.storage.locations import S3Location
 from tests.launcher.test_pipe_local import nothing_left_behind  # noqa: F401 - overrides conftest's: only our jobs
 
 DESTINATION = "/opt/ml/processing/input/data"
@@ -42,8 +47,9 @@ def feeder_for(tmp_path: Path, item: ProcessingInput, hosts: int = 1, *, s3: Any
     assert item.input_name is not None
     plans = {item.input_name: dict(zip(names, plan_input(item, names, provider), strict=True))}
     workspace = JobWorkspace(tmp_path / "job")
+    workspace.folder.mkdir(parents=True, exist_ok=True)
     return PipeFeeder(pipe_channels((item,), plans, workspace), provider, epochs=epochs, stop_timeout=5,
-                      spool=workspace.pipe_spool)
+                      spool=workspace.folder)
 
 
 @pytest.fixture
@@ -266,10 +272,9 @@ def test_an_object_every_host_reads_in_every_epoch_is_fetched_once(
     whole = b"".join(objects[key] for key in sorted(objects))
     assert got == {host: [whole, whole] for host in ("algo-1", "algo-2", "algo-3")}
     assert sorted(gets) == sorted(objects)  # 3 GETs, not 3 hosts x 2 epochs x 3
-    spool = JobWorkspace(tmp_path / "job").pipe_spool
-    wait_for(lambda: not any(spool.iterdir()))  # each file goes with its last read
+    wait_for(lambda: not spool_files(tmp_path / "job"))  # each file goes with its last read
     feeder.stop()
-    assert not spool.exists() and not feeder.failed
+    assert not feeder.failed
 
 
 def test_a_host_that_stops_reading_a_shared_object_early_leaves_the_others_theirs(
@@ -284,7 +289,7 @@ def test_a_host_that_stops_reading_a_shared_object_early_leaves_the_others_their
 
     assert head == big[:10]
     assert read(channel(feeder, "algo-2").fifo(0)) == big
-    wait_for(lambda: not any(JobWorkspace(tmp_path / "job").pipe_spool.iterdir()))
+    wait_for(lambda: not spool_files(tmp_path / "job"))
     assert not feeder.failed
 
 
@@ -313,15 +318,33 @@ def test_an_s3_object_deleted_after_planning_is_a_fault_that_names_it(
     assert got == {pipe.host: csv_object(0) for pipe in feeder.channels}
 
 
-def test_an_object_read_once_streams_straight_from_s3(tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str,
-                                                      s3_admin: Any) -> None:
+@pytest.mark.parametrize(("declared_size", "gets"), [(1000, 1), (2**62, 2)])
+def test_shared_objects_are_spooled_only_if_they_fit_in_half_the_free_space(
+        tmp_path: Path, s3_endpoint: str, s3_admin: Any, declared_size: int, gets: int) -> None:
     s3_admin.create_bucket(Bucket="bkt")
-    s3_admin.put_object(Bucket="bkt", Key="ecg/only.csv", Body=csv_object(5))
-    item = ProcessingInput("s3://bkt/ecg/", DESTINATION, "data", s3_input_mode="Pipe")
-    feeder = start(feeder_for(tmp_path, item, s3=LazyS3Client(s3_endpoint)), running)
+    s3_admin.put_object(Bucket="bkt", Key="ecg/part.csv", Body=csv_object(5))
+    s3 = LazyS3Client(s3_endpoint)
+    sent = counted_gets(s3)
+    obj = SourceObject(S3Location("bkt", "ecg/part.csv"), PurePosixPath("part.csv"), declared_size)
+    spool = PipeSpool(tmp_path, {obj.uri: (2, declared_size)}, s3, threading.Event())
+    streams = [spool.open(obj) for _ in range(2)]
 
-    assert read(channel(feeder).fifo(0)) == csv_object(5)
-    assert not JobWorkspace(tmp_path / "job").pipe_spool.exists()
+    assert [stream.read() for stream in streams] == [csv_object(5)] * 2
+    assert len(sent) == gets  # too big: each read its own GET, through no disk
+    for stream in streams:
+        stream.close()
+    wait_for(lambda: not spool_files(tmp_path))
+
+
+def spool_files(folder: Path) -> list[str]:
+    """This process's open files that were in `folder` and have no name: the spool's."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if target.startswith(f"{folder}/") and target.endswith(" (deleted)"):
+                found.append(target)
+    return found
 
 
 def wait_for(condition: Any, timeout: float = 10) -> None:

@@ -16,7 +16,7 @@ import pytest
 from launcher.backend import StopCause
 from launcher.definition import ProcessingOutput
 from launcher.local.outcome import LIMIT_BYTES, decide
-from launcher.local.outputs import OutputConflictError, output_files, upload_outputs
+from launcher.local.outputs import ContinuousUploader, OutputConflictError, output_files, upload_outputs
 from launcher.local.supervisor import Limits, RunResult, Stop, StopRequest, Supervisor
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3Client
@@ -198,11 +198,23 @@ def test_a_local_destination_gets_links_to_the_hosts_files_not_copies(workspace:
 def test_a_file_changed_since_it_was_sent_during_the_job_is_sent_again(workspace: JobWorkspace, tmp_path: Path
                                                                        ) -> None:
     host_file(workspace, "algo-1", "f.txt", "old")
-    sent = {("out", PurePosixPath("f.txt"), hashlib.sha256(b"old").hexdigest())}
+    sent = {("out", PurePosixPath("f.txt")): hashlib.sha256(b"old").hexdigest()}
     host_file(workspace, "algo-1", "f.txt", "new")
     upload_outputs(workspace, ("algo-1",), (ProcessingOutput(OUTPUT_PATH, str(tmp_path / "dest"), "out"),), no_s3,
                    skip=sent)
     assert (tmp_path / "dest" / "f.txt").read_text() == "new"
+
+
+def test_a_continuous_file_changed_back_is_sent_again(workspace: JobWorkspace, tmp_path: Path) -> None:
+    """A, then B, then A again: the destination ends with A, though A was sent once before."""
+    destination = tmp_path / "dest"
+    output = ProcessingOutput(OUTPUT_PATH, str(destination), "out", s3_upload_mode="Continuous")
+    uploader = ContinuousUploader(workspace, ("algo-1",), (output,), no_s3, interval_seconds=60)
+    for text in ("A", "BB", "A"):
+        host_file(workspace, "algo-1", "state.txt", text)
+        uploader.poll()
+        uploader.poll()  # held still for one poll: sent
+        assert (destination / "state.txt").read_text() == text
 
 
 def objects_seen(reports: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int]]:
@@ -233,7 +245,7 @@ def test_files_sent_during_the_job_count_as_uploaded(workspace: JobWorkspace, tm
         host_file(workspace, "algo-1", f"f{i}.txt", str(i))
     output = ProcessingOutput(OUTPUT_PATH, str(tmp_path / "dest"), "out")
     files = output_files(workspace, ("algo-1",), output)
-    sent = {("out", PurePosixPath("f0.txt"), hashlib.sha256(files[0].path.read_bytes()).hexdigest())}
+    sent = {("out", PurePosixPath("f0.txt")): hashlib.sha256(files[0].path.read_bytes()).hexdigest()}
     seen: list[tuple[str, int, int, int, int]] = []
     upload_outputs(workspace, ("algo-1",), (output,), no_s3, skip=sent, on_progress=lambda *a: seen.append(a))
     assert objects_seen(seen) == [("out", 1, 3), ("out", 2, 3), ("out", 3, 3)]
