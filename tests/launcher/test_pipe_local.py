@@ -137,8 +137,9 @@ def test_pca_ecg_writes_the_same_bytes_in_pipe_and_file_mode(tmp_path: Path, job
                           np.loadtxt(tmp_path / "reference.csv", delimiter=","))
 
 
-@pytest.mark.parametrize(("distribution", "staging"), [
-    ("ShardedByS3Key", Staging.BIND), ("FullyReplicated", Staging.BIND), ("ShardedByS3Key", Staging.VOLUME)])
+@pytest.mark.parametrize(("distribution", "staging"), [  # FullyReplicated: both hosts read through the spool
+    ("ShardedByS3Key", Staging.BIND), ("FullyReplicated", Staging.BIND), ("ShardedByS3Key", Staging.VOLUME),
+    ("FullyReplicated", Staging.VOLUME)])
 def test_two_instances_read_s3_in_pipe_mode_as_in_file_mode(tmp_path: Path, jobs_dir: Path, s3_endpoint: str,
                                                            s3_admin: Any, distribution: str, staging: Staging) -> None:
     data = recordings(tmp_path / "ecg", 5)
