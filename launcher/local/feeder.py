@@ -65,6 +65,7 @@ from launcher.local.workspace import JobWorkspace
 from launcher.storage.client import S3ClientProvider
 from launcher.storage.errors import StorageError
 from launcher.storage.listing import SourceObject
+from launcher.storage.locations import S3Location
 from launcher.storage.transfer import ByteStream
 
 CHUNK_SIZE = 1 << 20
@@ -162,10 +163,11 @@ class FeedState(abc.ABC):
         self.chunk_size = chunk_size
         self.stop_timeout = stop_timeout
         self._stopping = threading.Event()
-        reads: dict[str, tuple[int, int]] = {}  # per object: (how many times the job reads it, its size)
+        reads: dict[str, tuple[int, int]] = {}  # per S3 object: (how many times the job reads it, its size)
         for channel in channels:
             for obj in channel.objects:
-                reads[obj.uri] = (reads.get(obj.uri, (0, 0))[0] + epochs, obj.size)
+                if isinstance(obj.location, S3Location):  # a local file is read from its own disk
+                    reads[obj.uri] = (reads.get(obj.uri, (0, 0))[0] + epochs, obj.size)
         self.objects = PipeSpool(spool, reads, s3, self._stopping)  # an S3 object read twice is fetched once
         self._lock = threading.Lock()
         self._error: FeedError | None = None

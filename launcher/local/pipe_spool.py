@@ -46,7 +46,7 @@ class PipeSpool:
 
     def __init__(self, folder: Path | None, reads: Mapping[str, tuple[int, int]], s3: S3ClientProvider,
                  stopping: threading.Event) -> None:
-        """`reads`: per object URI, (how many times the job reads it, its size); `folder` None: no spool."""
+        """`reads`: per S3 object URI, (how many times the job reads it, its size); `folder` None: no spool."""
         shared = {uri: count for uri, (count, _) in reads.items() if count > 1}
         room = _free_bytes(folder) * FREE_SPACE_SHARE if folder is not None and shared else 0
         fits = sum(reads[uri][1] for uri in shared) <= room

@@ -23,7 +23,7 @@ from launcher.local.staging import plan_input
 from launcher.local.workspace import JobWorkspace, host_names
 from launcher.storage.client import LazyS3Client
 from launcher.storage.listing import SourceObject
-from launcher.storage.locations import S3Location
+from launcher.storage.locations import LocalLocation, S3Location
 from tests.launcher.test_pipe_local import nothing_left_behind  # noqa: F401 - overrides conftest's: only our jobs
 
 DESTINATION = "/opt/ml/processing/input/data"
@@ -334,6 +334,28 @@ def test_shared_objects_are_spooled_only_if_they_fit_in_half_the_free_space(
     for stream in streams:
         stream.close()
     wait_for(lambda: not spool_files(tmp_path))
+
+
+def test_a_big_local_file_read_by_every_host_does_not_keep_s3_objects_out_of_the_spool(
+        tmp_path: Path, running: list[PipeFeeder], s3_endpoint: str, s3_admin: Any) -> None:
+    """Local files are never spooled, so they do not count against the spool's room."""
+    s3_admin.create_bucket(Bucket="bkt")
+    s3_admin.put_object(Bucket="bkt", Key="ecg/part.csv", Body=csv_object(7))
+    s3 = LazyS3Client(s3_endpoint)
+    sent = counted_gets(s3)
+    local = tmp_path / "big.csv"
+    local.write_bytes(csv_object(8))
+    channels = [PipeChannel(host, "data", tmp_path / host, "s3://bkt/ecg/",
+                            (SourceObject(LocalLocation(local), PurePosixPath("big.csv"), 2**62),
+                             SourceObject(S3Location("bkt", "ecg/part.csv"), PurePosixPath("part.csv"), 1000)),
+                            gzip=False)
+                for host in ("algo-1", "algo-2")]
+    feeder = start(PipeFeeder(channels, s3, stop_timeout=5, spool=tmp_path), running)
+
+    got = {pipe.host: read(pipe.fifo(0)) for pipe in feeder.channels}
+
+    assert got == {host: csv_object(8) + csv_object(7) for host in ("algo-1", "algo-2")}
+    assert sent == ["ecg/part.csv"]
 
 
 def spool_files(folder: Path) -> list[str]:
