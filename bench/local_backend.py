@@ -3,7 +3,9 @@
     python -m bench.local_backend [--rounds 3]
 
 1 instance: `byoc run job.yaml` end to end (CLI start, staging, config files, network, container, log
-capture, output upload) against one `docker run --rm -v ...` of the same image and arguments.
+capture, output upload) against one `docker run --rm -v ...` of the same image and arguments. After the
+first round `byoc run` starts warm, as every run after a user's first does (launcher/cli/warm.py); the
+same runs started cold are timed too (no target).
 8 instances: the same with instance_count 8 against 8 `docker run`s started in parallel.
 Targets: 1.25x or less for 1 instance, 1.15x or less for 8.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import shutil
 import subprocess
 import sys
@@ -50,9 +53,11 @@ def job_file(root: Path, data: Path, count: int) -> Path:
     return job
 
 
-def run_byoc(job: Path, jobs_dir: Path) -> None:
+def run_byoc(job: Path, jobs_dir: Path, cold: bool = False) -> None:
+    """`byoc run`: warm (launcher/cli/warm.py) after the first round, as a user's second run is; `cold`: never."""
     subprocess.run([BYOC, "run", str(job), "--quiet", "--jobs-dir", str(jobs_dir)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "BYOC_WARM_SECONDS": "0"} if cold else None)
 
 
 def docker_run_command(data: Path, out: Path, network: str | None = None) -> list[str]:
@@ -78,13 +83,16 @@ def main(rounds: int = MIN_ROUNDS) -> list[Result]:
         for count, target in ((1, Target(1.25)), (8, Target(1.15))):
             job = job_file(root, data, count)
             measures = {"docker": functools.partial(run_docker, data, root / "plain", count),
-                        "byoc": functools.partial(run_byoc, job, root / "jobs")}
+                        "byoc": functools.partial(run_byoc, job, root / "jobs"),
+                        "cold": functools.partial(run_byoc, job, root / "jobs", cold=True)}
             if count > 1:
                 measures["named"] = functools.partial(run_docker, data, root / "plain", count, network)
             found = medians(interleaved({name: functools.partial(timed, measure) for name, measure in measures.items()},
                                         rounds))
             results.append(report(f"local backend, {count} instance(s) vs {count} parallel docker run(s)",
                                   found["byoc"], found["docker"], target=target))
+            results.append(report(f"local backend started cold (BYOC_WARM_SECONDS=0), {count} instance(s) vs "
+                                  f"{count} parallel docker run(s)", found["cold"], found["docker"]))
             if count > 1:
                 results.append(report(f"local backend, {count} instances vs {count} parallel docker runs on one "
                                       "user-defined network", found["byoc"], found["named"]))

@@ -173,8 +173,10 @@ def _is_request(root: Node, name: str) -> bool:
     if not isinstance(root, MappingNode):
         return False
     keys = {str(key.value) for key, _ in root.value if isinstance(key, ScalarNode)}
-    api_names = {*request_shape().members, *describe_only_keys(), *_RESPONSE_ONLY}
     fields = {f.name for f in dataclasses.fields(JobDefinition)}
+    if keys and keys <= fields:
+        return False  # only the SDK's names: no need to read the service model for the API's
+    api_names = {*request_shape().members, *describe_only_keys(), *_RESPONSE_ONLY}
     return bool(keys & api_names) or (name.endswith(".json") and not keys & fields)
 
 

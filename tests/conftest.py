@@ -124,6 +124,15 @@ def loopback_only() -> Iterator[list[str]]:
         socket.getaddrinfo = real_getaddrinfo
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_warm_byoc_left() -> Iterator[None]:
+    """The session's `byoc run`s leave a warm process behind them (launcher/cli/warm.py): it is sent away at the end."""
+    yield
+    from launcher.cli.handover import retire
+
+    retire()
+
+
 @pytest.fixture(autouse=True)
 def nothing_reached_outside(loopback_only: list[str]) -> Iterator[None]:
     """Fail the test even if the code under test swallowed the refusal (an SDK retrying, telemetry)."""

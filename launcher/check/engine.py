@@ -23,7 +23,7 @@ WAYS_OUT = ("Run the check against a Docker engine on this machine (unset DOCKER
 
 def require_bind_mounts(client: Any, image: str, folder: Path, job_name: str) -> None:
     """Raise unless the engine runs on this kernel and sees `folder` both ways (the kept proof serves the runs)."""
-    engine = engine_of(client)
+    engine = engine_of(client.info())
     if not engine.same_kernel:
         raise FolderNotSharedError(f"{WHY}: {engine} does not run on this machine's kernel (another machine, or a "
                                    f"VM such as Docker Desktop's). {WAYS_OUT}")

@@ -15,31 +15,50 @@ read as rich markup (`render.py`).
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
-import signal
 import sys
-import threading
-from types import FrameType
-from typing import NoReturn
 
-from launcher.cli.interrupts import Interrupted
+TYPE_CHECKING = False  # not typing's, which `byoc run` in a warm process (warm.py) would wait for
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import NoReturn
 
 
 def main() -> None:
-    """Entry point of the `byoc` script: SIGTERM and SIGHUP end a command as Ctrl-C does, saying which."""
+    """Entry point of the `byoc` script: in this user's warm `byoc` if one of this environment waits (warm.py)."""
+    from launcher.cli.handover import hand_over
+
+    code = hand_over(sys.argv)
+    if code is not None:
+        os._exit(code)
     from launcher.cli.app import app
 
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)
+    _leave(run_command(app))
+
+
+def run_command(command: Callable[[], object]) -> int:
+    """Run the command line's command (`command` parses sys.argv); its exit code. SIGTERM and SIGHUP end it as
+    Ctrl-C does, saying which; an exit with a message prints it, as Python does, and is 1."""
+    import signal
+
+    from launcher.cli.interrupts import Interrupted
+
+    def interrupt(signum: int, _: object) -> None:
+        raise Interrupted(signum)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
     try:
-        app()
+        command()
     except SystemExit as done:
-        _leave(done)
+        if done.code is None or isinstance(done.code, int):
+            return done.code or 0
+        print(done.code, file=sys.stderr)
+        return 1
+    return 0
 
 
-def _leave(done: SystemExit) -> NoReturn:
+def _leave(code: int) -> NoReturn:
     """Exit with the command's code without tearing the interpreter down.
 
     Once a command has returned there is nothing left to do, yet unloading what it imported (docker-py,
@@ -47,14 +66,14 @@ def _leave(done: SystemExit) -> NoReturn:
     streams and log handlers are flushed and the process ends. Not while another thread runs (a job
     supervised in this process): Python's own exit waits for it, as it should.
     """
-    if threading.active_count() > 1 or not (done.code is None or isinstance(done.code, int)):
-        raise done
+    import contextlib
+    import logging
+    import threading
+
+    if threading.active_count() > 1:
+        sys.exit(code)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a pipe closed by the reader, a stream closed
             stream.flush()
-    os._exit(done.code or 0)
-
-
-def _interrupt(signum: int, _: FrameType | None) -> None:
-    raise Interrupted(signum)
+    os._exit(code)

@@ -17,13 +17,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from launcher.cli.consoles import console
 from launcher.cli.options import EndpointOption, RegionOption
 
 if TYPE_CHECKING:
     from launcher.check.model import Report
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(highlight=False)
 
 VERDICT_STYLE = {"pass": "green", "fail": "bold red", "n/a": "yellow"}
 

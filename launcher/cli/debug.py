@@ -10,17 +10,17 @@ import shlex
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from launcher.cli.backends import local_backend
+from launcher.cli.consoles import console
 from launcher.cli.options import JobsDirOption
 
 if TYPE_CHECKING:
     from launcher.debug.plan import DebugPlan
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 LABEL_WIDTH = 14
 
 

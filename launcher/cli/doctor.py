@@ -10,13 +10,13 @@ import os
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from launcher.cli.consoles import console
 from launcher.cli.options import JobsDirOption, RegionOption
 from launcher.errors import EXIT_FAILED
 
-out = Console(soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 NAME_WIDTH = 20
 
 

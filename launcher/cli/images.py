@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+from launcher.cli.consoles import console
+
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 
 
 def build(

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from launcher.backend import NOTICE_HOST, JobStatus, describe_response
 from launcher.cli.backends import BackendChoice, pick
+from launcher.cli.consoles import console
 from launcher.cli.follow import follow
 from launcher.cli.options import (
     BackendName,
@@ -33,8 +33,8 @@ from launcher.cli.options import (
 from launcher.cli.render import event_line, exit_code, jobs_table, show, show_timings
 from launcher.errors import EXIT_COMPLETED
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 
 
 def run(

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
-out = Console(soft_wrap=True, highlight=False)
+from launcher.cli.consoles import console
+
+out = console(soft_wrap=True, highlight=False)
 
 
 def init(

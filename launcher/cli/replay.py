@@ -6,17 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from launcher.cli.backends import BackendChoice, pick
+from launcher.cli.consoles import console
 from launcher.cli.follow import follow
 from launcher.cli.options import BackendName, GpuFallbackOption, JobsDirOption, ResourceLimitsOption
 from launcher.cli.render import exit_code, show
 from launcher.errors import EXIT_COMPLETED, UsageError
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 
 
 def replay(

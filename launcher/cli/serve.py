@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from launcher.cli.consoles import console
 from launcher.cli.options import GpuFallbackOption, ResourceLimitsOption
 from launcher.local.resources import GpuFallback
 
-out = Console(soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 
 # What `--detach` runs in the background: this very command, in a new interpreter.
 SELF = [sys.executable, "-m", "launcher.cli", "serve"]

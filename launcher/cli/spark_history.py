@@ -6,15 +6,15 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from launcher.cli.backends import BackendChoice, pick
+from launcher.cli.consoles import console
 from launcher.cli.options import BackendName, BackendOption, EndpointOption, JobsDirOption, RegionOption
 from launcher.errors import UsageError
 
-err = Console(stderr=True, soft_wrap=True, highlight=False)
-out = Console(soft_wrap=True, highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
 
 REFRESH_SECONDS = 5.0
 

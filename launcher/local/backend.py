@@ -65,7 +65,7 @@ class LocalBackend:
         validated = time.perf_counter() - started
         from launcher.local.cluster import engine
 
-        engine()  # no engine, no job: EngineError before anything is created
+        client = engine(job.instance_count)  # no engine, no job: EngineError before anything is created
         workspace = self._create_workspace(name)
         lock = take_lock(workspace)
         records.save_request(request, workspace.request_file)
@@ -82,16 +82,16 @@ class LocalBackend:
         )
         from launcher.local.job import JobRun
 
-        run = JobRun(job, request, arn, workspace, hosts, self.options, keeper)
+        run = JobRun(job, request, arn, workspace, hosts, self.options, keeper, client)
 
         def supervise() -> None:
             keeper.update(lambda r: replace(r, supervisor_pid=os.getpid()))
             run.run()
 
         if self.options.supervision is Supervision.DETACHED:
-            detached(lock, supervise, workspace)
+            detached(lock, supervise, workspace, then=self.options.after_job or _nothing)
         else:
-            in_thread(lock, supervise, name)
+            in_thread(lock, supervise, workspace)
         return name
 
     def describe(self, job_name: str) -> JobStatus:
@@ -171,6 +171,10 @@ class _NoticeReader:
         fresh = [LogEvent(NOTICE_HOST, stamp, text) for text in notices[self.seen:]]
         self.seen = len(notices)
         return fresh
+
+
+def _nothing() -> None:
+    pass
 
 
 def refuse_channels_not_emulated(job: JobDefinition) -> None:

@@ -121,9 +121,8 @@ def image_missing(client: Any, image: str) -> str | None:
     return None
 
 
-def engine_capacity(client: Any) -> EngineCapacity:
-    """The engine's CPUs and memory (`docker info`), and whether it runs NVIDIA GPUs (an `nvidia` runtime)."""
-    info = client.info()
+def engine_capacity(info: Mapping[str, Any]) -> EngineCapacity:
+    """The engine's CPUs and memory, and whether it runs NVIDIA GPUs (an `nvidia` runtime), from its `docker info`."""
     return EngineCapacity(cpus=int(info["NCPU"]), memory_bytes=int(info["MemTotal"]),
                           gpus="nvidia" in (info.get("Runtimes") or {}))
 

@@ -38,7 +38,6 @@ from launcher.local.cluster import (
     HostSpec,
     check_image,
     clear,
-    engine,
     engine_capacity,
     image_missing,
 )
@@ -76,7 +75,7 @@ class _StoppedEarly(Exception):
 
 class JobRun:
     def __init__(self, job: JobDefinition, request: dict[str, Any], arn: str, workspace: JobWorkspace,
-                 hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper) -> None:
+                 hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper, client: Any) -> None:
         self.definition = job  # as submitted; `job` is what runs here (emulation.py)
         self.job = job = emulation.local_definition(job)
         self.request = request
@@ -85,6 +84,7 @@ class JobRun:
         self.hosts = hosts
         self.options = options
         self.keeper = keeper
+        self.client = client  # docker-py's, made when the job was submitted (a supervisor forked since inherits it)
         self.s3 = LazyS3Client(options.endpoint_url, options.region)
         self.files: HostFiles | None = None  # chosen once the engine answers
         self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds,
@@ -98,6 +98,8 @@ class JobRun:
             self.keeper.finish(Outcome("Failed", f"InternalServerError: the launcher failed ({type(error).__name__}: "
                                                  f"{error}); see {self.workspace.supervisor_log}", None))
             raise
+        finally:
+            self.client.close()  # its connections to the engine: a supervisor may linger (launcher/cli/warm.py)
         self.keeper.finish(outcome)
 
     def _outcome(self) -> Outcome:
@@ -118,11 +120,12 @@ class JobRun:
             for line in emulation.notices(self.definition, self.workspace):
                 keeper.notice(line)
             emulation.check_stand_ins(self.definition)
-            client = engine(len(hosts))
+            client = self.client
             isolated = emulation.is_isolated(job)  # an isolated job's containers get no credentials
             resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
                                                                  lambda image: image_missing(client, image))
-            resources = host_resources(instance_type(job.instance_type), len(hosts), engine_capacity(client),
+            info = client.info()  # once: the engine's size and where it runs
+            resources = host_resources(instance_type(job.instance_type), len(hosts), engine_capacity(info),
                                        keeper.notice, limits=self.options.resource_limits,
                                        gpu_fallback=self.options.gpu_fallback)
             check_image(client, job.image_uri)
@@ -130,7 +133,7 @@ class JobRun:
                 assert output.destination is not None, "an S3 output of a validated definition has a destination"
                 check_destination(parse_location(output.destination), self.s3)
             # Before anything is written for the containers: bind mounts only where the engine sees them.
-            self.files = host_files(client, JobFiles(job, self.request, self.arn, self.workspace, hosts, self.s3,
+            self.files = host_files(client, info, JobFiles(job, self.request, self.arn, self.workspace, hosts, self.s3,
                                                      self.options.pipe_epochs, self.options.sample_objects,
                                                      emulation.kept_folders(self.definition)),
                                     keeper.record.job_name, self.options.staging, keeper.notice,

@@ -63,20 +63,28 @@ def supervisor_alive(workspace: JobWorkspace) -> bool:
         return False
 
 
-def in_thread(lock: IO[bytes], supervise: Callable[[], None], name: str) -> threading.Thread:
-    """Supervise in a thread of this process; the lock is released when the job has ended."""
+def in_thread(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorkspace) -> threading.Thread:
+    """Supervise in a thread of this process; the lock is released when the job has ended. A supervisor's
+    traceback goes to the job's `supervisor.log`, as a detached supervisor's does."""
 
     def body() -> None:
         with lock:
-            supervise()
+            try:
+                supervise()
+            except BaseException:
+                with contextlib.suppress(OSError), workspace.supervisor_log.open("a", encoding="utf-8") as log:
+                    traceback.print_exc(file=log)
+                raise
 
-    thread = threading.Thread(target=body, name=f"supervise-{name}")
+    thread = threading.Thread(target=body, name=f"supervise-{workspace.folder.name}")
     thread.start()
     return thread
 
 
-def detached(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorkspace) -> None:
-    """Supervise in a process of its own that outlives this one. This process keeps no lock."""
+def detached(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorkspace,
+             then: Callable[[], None]) -> None:
+    """Supervise in a process of its own that outlives this one, which keeps no lock. Once the job has ended
+    and its lock is released, the supervisor runs `then` (it lingers as the resident, resident.py) and exits."""
     sys.stdout.flush()
     sys.stderr.flush()
     child = os.fork()
@@ -84,29 +92,37 @@ def detached(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorks
         try:
             os.setsid()
             if os.fork() == 0:
-                _become_supervisor(supervise, workspace)
+                _become_supervisor(lock, supervise, workspace, then)
         finally:
             os._exit(0)
     lock.close()  # the supervisor has its own descriptor of the locked file
     os.waitpid(child, 0)
 
 
-def _become_supervisor(supervise: Callable[[], None], workspace: JobWorkspace) -> None:
-    """In the grandchild: quiet stdio, SIGTERM means "stop the job", run it, exit without Python's teardown."""
+def _become_supervisor(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorkspace,
+                       then: Callable[[], None]) -> None:
+    """In the grandchild: quiet stdio, SIGTERM means "stop the job", run it, then `then`, exit without Python's
+    teardown."""
     log = os.open(workspace.supervisor_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: request_stop(workspace, StopCause.TERMINATED))
     code = 0
     try:
-        supervise()
+        with lock:
+            supervise()
     except BaseException:
         traceback.print_exc()
         code = 1
+    else:
+        with contextlib.suppress(Exception):  # the job has ended, and is no less done if no resident can be
+            then()
     finally:
         with contextlib.suppress(OSError):
             sys.stdout.flush()

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from launcher.backend import LogEvent
 
-FOLLOW_POLL_SECONDS = 0.05
+FOLLOW_POLL_SECONDS = 0.02
 
 
 class LogPump:

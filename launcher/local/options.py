@@ -75,3 +75,6 @@ class LocalOptions:
     # Called with the job's folder once every host's folder is staged, before any container starts
     # (`byoc check` watches them from then on).
     on_staged: Callable[[Path], None] | None = None
+    # Run by a DETACHED supervisor once its job has ended and its lock is released, before it exits (the CLI's
+    # keeps the process warm for the next command, launcher/cli/warm.py).
+    after_job: Callable[[], None] | None = None

@@ -15,7 +15,7 @@ wrong side of the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from launcher.local.cluster import labels
@@ -24,12 +24,13 @@ from launcher.local.options import Staging
 from launcher.local.sharing import check_folder, engine_of, no_fifos, not_shared
 
 
-def host_files(client: Any, files: JobFiles, job_name: str, staging: Staging | None,
+def host_files(client: Any, info: Mapping[str, Any], files: JobFiles, job_name: str, staging: Staging | None,
                notice: Callable[[str], None], layered_inputs: bool = True) -> HostFiles:
-    """The job's staging (see the module docstring); `layered_inputs` False: bind mounts never use layers."""
+    """The job's staging (see the module docstring), on the engine whose `docker info` is `info`; `layered_inputs`
+    False: bind mounts never use layers."""
     if staging is Staging.VOLUME:
         return _volumes(files, client, job_name)
-    engine = engine_of(client)
+    engine = engine_of(info)
     volumes = ("each host's /opt/ml is a Docker volume, filled and emptied through the engine's API (slower "
                f"than a bind mount): {engine}")
     if staging is None and not engine.same_kernel:

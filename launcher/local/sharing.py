@@ -33,6 +33,7 @@ import os
 import secrets
 import socket
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,11 +65,10 @@ class Engine:
         return f"the Docker engine {self.name!r} at {self.address}"
 
 
-def engine_of(client: Any) -> Engine:
-    """The engine's identity from `docker info`. It counts as on this kernel when it reports this machine's
+def engine_of(info: Mapping[str, Any]) -> Engine:
+    """The engine's identity from its `docker info`. It counts as on this kernel when it reports this machine's
     host name and kernel release: an engine on another machine or in a VM (Docker Desktop, Colima) reports
     its own, and so does one inside a container here (which may share the kernel but not the folders)."""
-    info = client.info()
     configured = os.environ.get("DOCKER_HOST")
     address = f"DOCKER_HOST={configured}" if configured else f"{DEFAULT_SOCKET} (the default: DOCKER_HOST is not set)"
     same_kernel = info.get("Name") == socket.gethostname() and info.get("KernelVersion") == os.uname().release

@@ -151,7 +151,7 @@ def test_the_proof_is_kept_so_only_the_first_job_on_an_engine_pays_for_it(tmp_pa
 
 def test_check_folder_proves_a_folder_the_local_engine_sees(tmp_path: Path) -> None:
     client = docker.from_env()
-    engine = engine_of(client)
+    engine = engine_of(client.info())
     assert engine.same_kernel, "the test machine's engine runs here"
     folder = tmp_path / "shared"
     folder.mkdir()

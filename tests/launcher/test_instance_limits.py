@@ -26,7 +26,7 @@ T3_MEDIUM = instance_type("ml.t3.medium")  # 2 vCPUs, 4 GiB
 
 @pytest.fixture(scope="module")
 def capacity() -> EngineCapacity:
-    return engine_capacity(docker.from_env())
+    return engine_capacity(docker.from_env().info())
 
 
 def resources_job(tmp_path: Path, *args: str, **fields: Any) -> JobDefinition:

@@ -83,3 +83,14 @@ def test_the_local_backend_loads_paramiko_only_for_an_ssh_engine(docker_host: st
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True)
     ssh = docker_host is not None and docker_host.startswith("ssh://")
     assert result.stdout.split() == [str(ssh), str(ssh)]
+
+
+def test_the_entry_point_reaches_a_warm_byoc_with_the_standard_library_alone() -> None:
+    """`byoc run` hands itself to a warm process (launcher/cli/warm.py) before loading typer, rich, yaml or the
+    launcher's modules: that is the point of it."""
+    code = ("import sys\nimport launcher.cli.handover\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'yaml', 'docker', 'typing')"
+            " or m.startswith('launcher'))\nprint(loaded)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['launcher', 'launcher.cli', 'launcher.cli.handover']"

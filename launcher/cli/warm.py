@@ -1,0 +1,228 @@
+"""A warm `byoc run`: a finished job's supervisor stays, and runs the user's next `byoc run` in a fork of itself.
+
+Before a cold `byoc run` asks the engine for anything, it starts Python, imports typer, rich and the
+launcher and builds its command tree; then its job's supervisor imports docker-py and botocore, connects to
+the engine and resolves credentials for the first time. On a small job that takes as long as the engine
+takes to run it. So the supervisor of a job the CLI started does not exit when its job has ended: it waits
+(`linger`), with all of that done, until BYOC_WARM_SECONDS (600 unless set; 0 turns this off) have passed
+since the last command it ran. The next `byoc run` (`hand_over`, which needs nothing but the standard
+library) sends it its arguments and its stdin, stdout and stderr. The warm process forks a child that runs
+the command as the cold process would have, on those very streams; the client forwards Ctrl-C, SIGTERM and
+SIGHUP to it and exits with its exit code. If the client is killed, the child leaves at once, and the job is
+supervised to its end, as after a cold `byoc` was killed. The job has a supervisor of its own, as ever:
+forked from the child, so it starts warm too.
+
+Only a client of the same user (peer credentials, checked both ways) and of exactly the same environment
+(`fingerprint`: every variable, the working folder, user, groups, umask, limits and cgroup, the same Python,
+packages and launcher files) is served: anything else runs cold, and its job's supervisor, once done, takes
+the warm process's place. So a user has at most one, and a job never runs with another environment's
+credentials, region or engine. The warm process never starts a thread, so every fork of it is safe. It
+leaves no file: its address is in Linux's abstract socket namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import gc
+import io
+import os
+import select
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from types import FrameType
+from typing import Any, NoReturn, TypeGuard
+
+from launcher.cli.handover import (
+    CODE,
+    REPLY_TIMEOUT_SECONDS,
+    address,
+    frame,
+    peer_uid,
+    receive,
+    receive_with_streams,
+    warm_seconds,
+)
+
+POLL_SECONDS = 0.5
+ALONE_TIMEOUT_SECONDS = 2.0  # for the finished job's last threads to end before the supervisor lingers
+
+
+def linger(key: str) -> None:
+    """In a CLI job's supervisor whose job has ended: run warm commands until none came for `warm_seconds()`.
+    `key`: the fingerprint of the `byoc` that started the job, taken before it forked."""
+    seconds = warm_seconds()
+    if seconds <= 0 or not _alone():
+        return
+    listener = _claim(key)
+    if listener is None:
+        return
+    with listener:
+        _Warm(key, listener).serve(seconds)
+
+
+def _alone() -> bool:
+    """Whether this process's other threads have all ended (a process is forked safely only then)."""
+    deadline = time.monotonic() + ALONE_TIMEOUT_SECONDS
+    while threading.active_count() > 1:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _claim(key: str) -> socket.socket | None:
+    """This user's address, taken from a warm process of another environment; None if one of ours holds it."""
+    for _ in range(50):
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind(address())
+        except OSError as error:
+            listener.close()
+            if error.errno != errno.EADDRINUSE:
+                return None
+        else:
+            listener.listen(16)
+            listener.settimeout(POLL_SECONDS)
+            return listener
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                connection.settimeout(REPLY_TIMEOUT_SECONDS)
+                connection.connect(address())
+                connection.sendall(frame({"retire": key}))
+                if receive(connection).get("staying"):
+                    return None
+        except (OSError, ValueError, EOFError):
+            pass  # it is leaving: try again
+        time.sleep(0.02)
+    return None
+
+
+class _Warm:
+    def __init__(self, key: str, listener: socket.socket) -> None:
+        self.key = key
+        self.listener = listener
+
+    def serve(self, seconds: float) -> None:
+        from typer.main import get_command
+
+        from launcher.cli.app import app
+
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        null = os.open(os.devnull, os.O_RDWR)
+        for stream in (0, 1, 2):  # the finished job's supervisor.log is that job's alone
+            os.dup2(null, stream)
+        os.close(null)
+        command = get_command(app)  # built once, for every command run here
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
+        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        gc.collect()
+        gc.freeze()  # what is here now is shared with every child, not copied by its collections
+        last = time.monotonic()
+        while time.monotonic() - last < seconds:
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                served = self._answer(connection, command)
+            if served is None:
+                return
+            if served:
+                last = time.monotonic()
+
+    def _answer(self, connection: socket.socket, command: Any) -> bool | None:
+        """Serve one client: True once a child runs its command, False if none does, None if told to retire."""
+        connection.settimeout(REPLY_TIMEOUT_SECONDS)
+        streams: list[int] = []
+        try:
+            if peer_uid(connection) != os.getuid():
+                return False
+            message, streams = receive_with_streams(connection)
+            if "retire" in message:
+                stays = message["retire"] == self.key
+                connection.sendall(frame({"staying": stays}))
+                return False if stays else None
+            argv = message.get("argv")
+            if message.get("key") != self.key or len(streams) != 3 or not _is_argv(argv):
+                connection.sendall(frame({"declined": "another environment"}))
+                return False
+            if os.fork() == 0:
+                _child(connection, streams, self.listener, command, argv)
+            return True
+        except (OSError, ValueError, EOFError):
+            return False
+        finally:
+            for stream in streams:
+                os.close(stream)
+
+
+def _is_argv(value: Any) -> TypeGuard[list[str]]:
+    return isinstance(value, list) and all(isinstance(arg, str) for arg in value)
+
+
+def _child(connection: socket.socket, streams: list[int], listener: socket.socket, command: Any,
+           argv: list[str]) -> NoReturn:
+    """The forked child: become the client's `byoc` on its streams, run its command, send back the exit code."""
+    from launcher.cli import run_command
+    from launcher.cli.consoles import redetect
+
+    code = 1
+    try:
+        listener.close()
+        for target, stream in zip((0, 1, 2), streams, strict=True):
+            os.dup2(stream, target)
+            os.close(stream)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        connection.sendall(frame({"pid": os.getpid()}))
+        _leave_with_client(connection)
+        _new_standard_streams()
+        redetect()
+        sys.argv = list(argv)
+        code = run_command(lambda: command(args=argv[1:]))
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        with contextlib.suppress(OSError):
+            connection.sendall(CODE.pack(code))
+        os._exit(code)
+
+
+def _leave_with_client(connection: socket.socket) -> None:
+    """If the client is killed, end this process too (SIGIO on its end closing), as a killed cold `byoc` ends; and
+    let no process forked from this one (the job's supervisor) keep the client's connection open."""
+    def closed(signum: int, _: FrameType | None) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            if select.select([connection], [], [], 0)[0] and not connection.recv(1, socket.MSG_PEEK):
+                os._exit(1)
+
+    os.register_at_fork(after_in_child=connection.close)
+    signal.signal(signal.SIGIO, closed)
+    fcntl.fcntl(connection.fileno(), fcntl.F_SETOWN, os.getpid())
+    fcntl.fcntl(connection.fileno(), fcntl.F_SETFL, fcntl.fcntl(connection.fileno(), fcntl.F_GETFL) | os.O_ASYNC)
+
+
+def _new_standard_streams() -> None:
+    """sys.stdin, stdout and stderr for the streams now at 0, 1 and 2, made as Python makes them at start-up."""
+    encoding, errors = sys.stdout.encoding, sys.stdout.errors
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding, errors)
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding, errors,
+                                  line_buffering=os.isatty(1))
+    sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding, "backslashreplace",
+                                  line_buffering=True)
