@@ -129,7 +129,10 @@ def upload_outputs(
 
 
 class ContinuousUploader:
-    """Polls the Continuous outputs of every host and uploads files whose size and mtime held still."""
+    """Polls the Continuous outputs of every host and uploads files whose size and mtime held still for a poll.
+
+    A file is read (hashed, and sent if its bytes are not what its destination holds) once per (size, mtime)
+    it holds still at: a large output that no longer changes costs a stat per poll, not a read."""
 
     def __init__(
         self,
@@ -151,7 +154,8 @@ class ContinuousUploader:
         self.error: LauncherError | None = None
         self.report = on_progress or (lambda *_: None)
         self.moved: dict[str, list[int]] = {}  # output -> [objects, bytes] sent
-        self._seen: dict[Path, tuple[int, int]] = {}
+        self._seen: dict[Path, tuple[int, int]] = {}  # (size, mtime) at the last poll
+        self._checked: dict[Path, tuple[int, int]] = {}  # (size, mtime) when last hashed and found sent
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="continuous-upload", daemon=True)
 
@@ -190,8 +194,9 @@ class ContinuousUploader:
                 signature = (stat.st_size, stat.st_mtime_ns)
                 steady = self._seen.get(file.path) == signature
                 self._seen[file.path] = signature
-                if steady:
+                if steady and self._checked.get(file.path) != signature:  # a file held still is read once
                     self._send(output, file, destination)
+                    self._checked[file.path] = signature
             objects, nbytes = self.moved.get(output.output_name, [0, 0])
             self.report(output.output_name, objects, max(objects, len(files)), nbytes, max(nbytes, seen))
 

@@ -8,6 +8,7 @@ exactly. The container tests in tests/launcher run the real paths.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from pathlib import Path, PurePosixPath
 
@@ -215,6 +216,30 @@ def test_a_continuous_file_changed_back_is_sent_again(workspace: JobWorkspace, t
         uploader.poll()
         uploader.poll()  # held still for one poll: sent
         assert (destination / "state.txt").read_text() == text
+
+
+def test_a_continuous_file_held_still_is_read_once_not_at_every_poll(workspace: JobWorkspace, tmp_path: Path
+                                                                      ) -> None:
+    """Its bytes changed behind an unchanged size and mtime go unseen, which shows it was not read again; a new
+    mtime has it read, and sent, again."""
+    destination = tmp_path / "dest"
+    output = ProcessingOutput(OUTPUT_PATH, str(destination), "out", s3_upload_mode="Continuous")
+    uploader = ContinuousUploader(workspace, ("algo-1",), (output,), no_s3, interval_seconds=60)
+    host_file(workspace, "algo-1", "model.bin", "A" * 1000)
+    uploader.poll()
+    uploader.poll()
+    assert (destination / "model.bin").read_text() == "A" * 1000
+    written = workspace.host_path("algo-1", OUTPUT_PATH) / "model.bin"
+    held = written.stat()
+    written.write_text("B" * 1000)
+    os.utime(written, ns=(held.st_atime_ns, held.st_mtime_ns))
+    for _ in range(3):
+        uploader.poll()
+    assert (destination / "model.bin").read_text() == "A" * 1000
+    os.utime(written, ns=(held.st_atime_ns, held.st_mtime_ns + 1_000_000))
+    uploader.poll()
+    uploader.poll()
+    assert (destination / "model.bin").read_text() == "B" * 1000
 
 
 def objects_seen(reports: list[tuple[str, int, int, int, int]]) -> list[tuple[str, int, int]]:
