@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,15 +36,20 @@ def test_the_fingerprint_is_stable_and_changes_with_any_variable_the_folder_or_t
 
 
 def test_the_fingerprint_changes_when_a_launcher_file_does(tmp_path: Path) -> None:
-    source = Path(handover.__file__).parent / "consoles.py"
-    first = handover.fingerprint()
-    stat = source.stat()
-    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
-    try:
-        assert handover.fingerprint() != first
-    finally:
-        os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert handover.fingerprint() == first
+    """A warm process runs the launcher it loaded: an edited or upgraded launcher must not be served by it."""
+    shutil.copytree(Path(handover.__file__).parents[1], tmp_path / "launcher",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = "from launcher.cli.handover import fingerprint; print(fingerprint())"
+
+    def fingerprint() -> str:
+        return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(tmp_path)}, check=True).stdout
+
+    first = fingerprint()
+    assert fingerprint() == first
+    edited = tmp_path / "launcher" / "cli" / "consoles.py"
+    edited.write_text(edited.read_text() + "\n")
+    assert fingerprint() != first
 
 
 @pytest.mark.parametrize("argv", [["byoc"], ["byoc", "describe", "x"], ["byoc", "--help"], ["byoc", "serve"]])
