@@ -5,6 +5,8 @@ red line and exits with the error's own code; anything else is a bug: it prints 
 so (`handler.py`). The exit codes are listed once, in launcher/errors.py. Nothing a job wrote is ever
 read as rich markup (`render.py`).
 
+    __init__  the entry point           handover a `byoc run` handed to a warm process (stdlib only)
+    warm      the warm process          consoles rich consoles, remade for a warm run's streams
     app       the command tree          jobs     run, describe, logs, stop, list, timeline
     backends  the one place a backend   images   push
               is picked and configured  replay   replay (a SageMaker job, run locally)
@@ -36,9 +38,8 @@ def main() -> None:
     _leave(run_command(app))
 
 
-def run_command(command: Callable[[], object]) -> int:
-    """Run the command line's command (`command` parses sys.argv); its exit code. SIGTERM and SIGHUP end it as
-    Ctrl-C does, saying which; an exit with a message prints it, as Python does, and is 1."""
+def install_interrupts() -> None:
+    """SIGTERM and SIGHUP end a command as Ctrl-C does, saying which (launcher/cli/interrupts.py)."""
     import signal
 
     from launcher.cli.interrupts import Interrupted
@@ -48,6 +49,12 @@ def run_command(command: Callable[[], object]) -> int:
 
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGHUP, interrupt)
+
+
+def run_command(command: Callable[[], object]) -> int:
+    """Run the command line's command (`command` parses sys.argv); its exit code. An exit with a message prints
+    it, as Python does, and is 1."""
+    install_interrupts()
     try:
         command()
     except SystemExit as done:

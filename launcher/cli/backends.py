@@ -6,7 +6,6 @@ only when it is picked, so `byoc --help` and local runs never load boto3 or the 
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 
 from launcher.backend import Backend
-from launcher.cli import handover, warm
+from launcher.cli import warm
 from launcher.cli.options import BackendName
 from launcher.errors import UsageError
 from launcher.local.options import Staging
@@ -79,7 +78,7 @@ def _local(choice: BackendChoice) -> LocalBackend:
         stop_grace_seconds=choice.stop_grace_seconds if choice.stop_grace_seconds is not None
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
-        after_job=functools.partial(warm.linger, handover.fingerprint()),  # and its supervisor stays, warm
+        after_job=warm.after_job(),  # and its supervisor stays, warm, for the next
         sample_objects=choice.sample,
         staging=choice.staging,
         resource_limits=choice.resource_limits,

@@ -2,10 +2,18 @@
 
 Imported before anything else by `byoc`'s entry point, so only light modules of the standard library: the
 point is to start in a few hundredths of a second.
+
+The exchange, on a unix socket of the abstract namespace (no file anywhere), each message length-prefixed
+JSON, once each side has checked that the other is a process of its own user in its own namespaces:
+    client -> warm   {"key", "argv", "cwd", "ignore_sigint"} with stdin, stdout and stderr attached
+    warm   -> client {"pid"} from the child that will run the command (or {"declined"}: run it cold)
+    client -> warm   {"go"}: the child runs the command; without it (the client gone, or gone cold) it leaves
+    warm   -> client the exit code, 4 bytes
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
@@ -23,11 +31,10 @@ SECONDS_ENV = "BYOC_WARM_SECONDS"
 DEFAULT_SECONDS = 600.0
 WARM_COMMANDS = ("run",)
 REPLY_TIMEOUT_SECONDS = 10.0  # to be answered by a warm process: it answers between two polls
-_LENGTH = struct.Struct("!I")
 CODE = struct.Struct("!i")
+_LENGTH = struct.Struct("!I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
-_LIMITS = (resource.RLIMIT_NOFILE, resource.RLIMIT_NPROC, resource.RLIMIT_AS, resource.RLIMIT_FSIZE,
-           resource.RLIMIT_CORE, resource.RLIMIT_STACK)
+_NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
 _LAUNCHER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -39,21 +46,36 @@ def warm_seconds() -> float:
 
 
 def fingerprint() -> str:
-    """All a command's run depends on besides its arguments: processes with equal fingerprints run it alike. It
-    holds the environment, so it only ever goes to a process of this user."""
+    """A digest of all a command's run depends on besides its arguments: processes with equal fingerprints run it
+    alike. Raises OSError where it cannot be taken (a working folder that was removed)."""
     mask = os.umask(0o22)
     os.umask(mask)
-    try:
-        with open("/proc/self/cgroup", encoding="utf-8") as cgroup:
-            group = cgroup.read()
-    except OSError:
-        group = ""
     here = os.stat(".")  # a folder removed and made again under the same name is another folder
-    return repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, os.getuid(), os.getgid(),
-                 sorted(os.getgroups()), mask,
-                 [resource.getrlimit(limit) for limit in _LIMITS], group,
-                 sorted((name, value) for name, value in os.environ.items() if name != "_"),  # bash: the command
-                 _launcher_files(), [_modified(entry) for entry in sys.path]))
+    world = (os.readlink("/proc/self/root"), [_namespace("self", name) for name in _NAMESPACES],
+             _read("/proc/self/cgroup"), _read("/proc/self/oom_score_adj"))
+    process = (os.getuid(), os.getgid(), sorted(os.getgroups()), mask, os.getpriority(os.PRIO_PROCESS, 0),
+               sorted(os.sched_getaffinity(0)),
+               [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
+                if name.startswith("RLIMIT_")])
+    material = repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
+                     sorted((name, value) for name, value in os.environ.items() if name != "_"),  # bash: the command
+                     _launcher_files(), [_modified(entry) for entry in sys.path]))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as file:
+            return file.read()
+    except OSError:
+        return ""
+
+
+def _namespace(pid: str, name: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/{name}")
+    except OSError:
+        return ""
 
 
 def _launcher_files() -> list[tuple[str, int, int]]:
@@ -86,6 +108,8 @@ def hand_over(argv: list[str]) -> int | None:
     try:
         for stream in (0, 1, 2):
             os.fstat(stream)
+        request = {"key": fingerprint(), "argv": argv, "cwd": os.getcwd(),
+                   "ignore_sigint": signal.getsignal(signal.SIGINT) == signal.SIG_IGN}
     except OSError:
         return None
     runner = _Runner()
@@ -93,17 +117,16 @@ def hand_over(argv: list[str]) -> int | None:
         try:
             connection.settimeout(REPLY_TIMEOUT_SECONDS)
             connection.connect(address())
-            if peer_uid(connection) != os.getuid():
+            if not is_ours(connection):
                 return None  # someone else's: run cold
             runner.catch_signals()
-            socket.send_fds(connection, [frame({"key": fingerprint(), "argv": argv})], [0, 1, 2])
-            reply = receive(connection)
+            socket.send_fds(connection, [frame(request)], [0, 1, 2])
+            pid = receive(connection).get("pid")
+            if not isinstance(pid, int):
+                raise ValueError("declined: another environment's")
+            connection.sendall(frame({"go": True}))
         except (OSError, ValueError, EOFError):
-            runner.cold()  # nothing ran there: nothing has been answered yet
-            return None
-        pid = reply.get("pid")
-        if not isinstance(pid, int):
-            runner.cold()  # another environment's
+            runner.cold()  # no "go" was sent: nothing runs there
             return None
         runner.found(pid)
         connection.settimeout(None)
@@ -118,7 +141,8 @@ def hand_over(argv: list[str]) -> int | None:
 
 class _Runner:
     """The process running the command: the signals that end `byoc` go to it, once it is known (those that come
-    before are held); if it never is, the command runs here, and they are raised here."""
+    before are held); if it never is, the command runs here, and they are raised here. A signal this process
+    ignores (SIGINT in a background job of a script) is not caught: the command ignores it too."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -129,7 +153,8 @@ class _Runner:
 
     def catch_signals(self) -> None:
         for signum in self.SIGNALS:
-            self.before[signum] = signal.signal(signum, self._forward)
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                self.before[signum] = signal.signal(signum, self._forward)
 
     def found(self, pid: int) -> None:
         self.pid = pid
@@ -153,27 +178,35 @@ class _Runner:
 
 
 def retire() -> bool:
-    """Ask this user's warm `byoc` to leave now; whether there was one."""
+    """Ask this user's warm `byoc` (of this Python) to leave now; whether there was one."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(REPLY_TIMEOUT_SECONDS)
             connection.connect(address())
+            if not is_ours(connection):
+                return False
             connection.sendall(frame({"retire": ""}))
             return "staying" in receive(connection)
     except (OSError, ValueError, EOFError):
         return False
 
 
-# --- the wire: length-prefixed JSON on a unix socket of the abstract namespace (no file anywhere) -----------
+# --- the wire ------------------------------------------------------------------------------------------------
 
 
 def address() -> str:
-    return f"\0byoc-warm-{os.getuid()}"
+    """This user's address for warm processes of this Python installation (each venv has its own)."""
+    prefix = hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
+    return f"\0byoc-warm-{os.getuid()}-{prefix}"
 
 
-def peer_uid(connection: socket.socket) -> int:
-    _, uid, _ = _PEER.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size))
-    return int(uid)
+def is_ours(connection: socket.socket) -> bool:
+    """Whether the other end is a process of this user in this process's namespaces (not, say, a container's
+    root with the host's network, which shares the abstract socket namespace but not this machine's files)."""
+    pid, uid, _ = _PEER.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size))
+    if uid != os.getuid() or pid <= 0:
+        return False
+    return all(_namespace(str(pid), name) == _namespace("self", name) != "" for name in ("mnt", "pid", "user"))
 
 
 def frame(message: dict[str, Any]) -> bytes:

@@ -3,21 +3,26 @@
 Before a cold `byoc run` asks the engine for anything, it starts Python, imports typer, rich and the
 launcher and builds its command tree; then its job's supervisor imports docker-py and botocore, connects to
 the engine and resolves credentials for the first time. On a small job that takes as long as the engine
-takes to run it. So the supervisor of a job the CLI started does not exit when its job has ended: it waits
-(`linger`), with all of that done, until BYOC_WARM_SECONDS (600 unless set; 0 turns this off) have passed
-since the last command it ran. The next `byoc run` (`hand_over`, which needs nothing but the standard
-library) sends it its arguments and its stdin, stdout and stderr. The warm process forks a child that runs
-the command as the cold process would have, on those very streams; the client forwards Ctrl-C, SIGTERM and
-SIGHUP to it and exits with its exit code. If the client is killed, the child leaves at once, and the job is
-supervised to its end, as after a cold `byoc` was killed. The job has a supervisor of its own, as ever:
-forked from the child, so it starts warm too.
+takes to run it. So the supervisor of a job a cold `byoc` started does not exit when its job has ended: it
+waits (`linger`), with all of that done, until BYOC_WARM_SECONDS (600 unless set; 0 turns this off) have
+passed since the last command it ran. The next `byoc run` (handover.py, which needs nothing but the standard
+library) sends it its arguments, working folder and stdin, stdout and stderr. The warm process forks a child
+that runs the command as the cold process would have, in that folder, on those very streams; the client
+forwards Ctrl-C, SIGTERM and SIGHUP to it and exits with its exit code. If the client is killed, the child
+leaves at once, and the job is supervised to its end, as after a cold `byoc` was killed. The job has a
+supervisor of its own, as ever: forked from the child, so it starts warm too; it does not linger itself.
 
-Only a client of the same user (peer credentials, checked both ways) and of exactly the same environment
-(`fingerprint`: every variable, the working folder, user, groups, umask, limits and cgroup, the same Python,
-packages and launcher files) is served: anything else runs cold, and its job's supervisor, once done, takes
-the warm process's place. So a user has at most one, and a job never runs with another environment's
-credentials, region or engine. The warm process never starts a thread, so every fork of it is safe. It
-leaves no file: its address is in Linux's abstract socket namespace.
+Only a client of the same user in the same namespaces (checked both ways on the socket's peer) and of exactly
+the same environment (`fingerprint`: every variable, the working folder, user, groups, umask, limits,
+priority, cgroup, the same Python, packages and launcher files) is served: anything else runs cold, and its
+job's supervisor, once done, takes the warm process's place. So a user has at most one per Python
+installation, and a job never runs with another environment's credentials, region or engine. The warm process
+never starts a thread, so every fork of it is safe. It holds no folder and leaves no file: its address is in
+Linux's abstract socket namespace.
+
+What still tells a warm run from a cold one: `ps` shows the command line of the `byoc run` that started the
+warm process, and Ctrl-Z stops the client while the command goes on (it is not in the terminal's process
+group).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import gc
 import io
 import os
@@ -35,15 +41,16 @@ import sys
 import threading
 import time
 import traceback
-from types import FrameType
+from collections.abc import Callable
 from typing import Any, NoReturn, TypeGuard
 
 from launcher.cli.handover import (
     CODE,
     REPLY_TIMEOUT_SECONDS,
     address,
+    fingerprint,
     frame,
-    peer_uid,
+    is_ours,
     receive,
     receive_with_streams,
     warm_seconds,
@@ -51,11 +58,24 @@ from launcher.cli.handover import (
 
 POLL_SECONDS = 0.5
 ALONE_TIMEOUT_SECONDS = 2.0  # for the finished job's last threads to end before the supervisor lingers
+_in_warm_child = False  # set in a command's process forked from a warm one: its job's supervisor will not linger
+
+
+def after_job() -> Callable[[], None] | None:
+    """What a detached supervisor of this `byoc` does once its job has ended: linger, warm, with the fingerprint of
+    this process, taken now (before the fork, so it is of the launcher files loaded here). None where it will
+    not: warm starts turned off, a working folder that was removed, or a command that itself started warm (its
+    frames sit on the warm process's: each generation lingering would stack on the last)."""
+    if _in_warm_child or warm_seconds() <= 0:
+        return None
+    try:
+        return functools.partial(linger, fingerprint())
+    except OSError:
+        return None
 
 
 def linger(key: str) -> None:
-    """In a CLI job's supervisor whose job has ended: run warm commands until none came for `warm_seconds()`.
-    `key`: the fingerprint of the `byoc` that started the job, taken before it forked."""
+    """In a CLI job's supervisor whose job has ended: run warm commands until none came for `warm_seconds()`."""
     seconds = warm_seconds()
     if seconds <= 0 or not _alone():
         return
@@ -77,7 +97,8 @@ def _alone() -> bool:
 
 
 def _claim(key: str) -> socket.socket | None:
-    """This user's address, taken from a warm process of another environment; None if one of ours holds it."""
+    """This user's address, taken from a warm process of another environment; None if one of ours holds it, or
+    the address is held by a process that is not this user's."""
     for _ in range(50):
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -94,6 +115,8 @@ def _claim(key: str) -> socket.socket | None:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
                 connection.settimeout(REPLY_TIMEOUT_SECONDS)
                 connection.connect(address())
+                if not is_ours(connection):
+                    return None
                 connection.sendall(frame({"retire": key}))
                 if receive(connection).get("staying"):
                     return None
@@ -120,6 +143,7 @@ class _Warm:
         for stream in (0, 1, 2):  # the finished job's supervisor.log is that job's alone
             os.dup2(null, stream)
         os.close(null)
+        os.chdir("/")  # holding no folder while it waits (each command gets its client's)
         command = get_command(app)  # built once, for every command run here
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
         signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
@@ -139,23 +163,23 @@ class _Warm:
                 last = time.monotonic()
 
     def _answer(self, connection: socket.socket, command: Any) -> bool | None:
-        """Serve one client: True once a child runs its command, False if none does, None if told to retire."""
+        """Serve one client: True once a child was forked for its command, False if none was, None if told to
+        retire."""
         connection.settimeout(REPLY_TIMEOUT_SECONDS)
         streams: list[int] = []
         try:
-            if peer_uid(connection) != os.getuid():
+            if not is_ours(connection):
                 return False
-            message, streams = receive_with_streams(connection)
-            if "retire" in message:
-                stays = message["retire"] == self.key
+            request, streams = receive_with_streams(connection)
+            if "retire" in request:
+                stays = request["retire"] == self.key
                 connection.sendall(frame({"staying": stays}))
                 return False if stays else None
-            argv = message.get("argv")
-            if message.get("key") != self.key or len(streams) != 3 or not _is_argv(argv):
+            if request.get("key") != self.key or len(streams) != 3 or not _is_request(request):
                 connection.sendall(frame({"declined": "another environment"}))
                 return False
             if os.fork() == 0:
-                _child(connection, streams, self.listener, command, argv)
+                _child(connection, streams, self.listener, command, request)
             return True
         except (OSError, ValueError, EOFError):
             return False
@@ -164,31 +188,43 @@ class _Warm:
                 os.close(stream)
 
 
-def _is_argv(value: Any) -> TypeGuard[list[str]]:
-    return isinstance(value, list) and all(isinstance(arg, str) for arg in value)
+def _is_request(request: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
+    argv = request.get("argv")
+    return (isinstance(argv, list) and all(isinstance(arg, str) for arg in argv)
+            and isinstance(request.get("cwd"), str) and isinstance(request.get("ignore_sigint"), bool))
 
 
 def _child(connection: socket.socket, streams: list[int], listener: socket.socket, command: Any,
-           argv: list[str]) -> NoReturn:
-    """The forked child: become the client's `byoc` on its streams, run its command, send back the exit code."""
-    from launcher.cli import run_command
+           request: dict[str, Any]) -> NoReturn:
+    """The forked child: become the client's `byoc` on its streams and in its folder, run its command once the
+    client says go, send back the exit code. Until then, anything that goes wrong leaves quietly: the client runs
+    the command itself."""
+    global _in_warm_child
+    from launcher.cli import install_interrupts, run_command
     from launcher.cli.consoles import redetect
 
+    _in_warm_child = True
     code = 1
     try:
         listener.close()
+        os.chdir(request["cwd"])
         for target, stream in zip((0, 1, 2), streams, strict=True):
             os.dup2(stream, target)
             os.close(stream)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        connection.sendall(frame({"pid": os.getpid()}))
+        signal.signal(signal.SIGINT, signal.SIG_IGN if request["ignore_sigint"] else signal.default_int_handler)
+        install_interrupts()  # before the pid goes out: the client forwards signals from then on
         _leave_with_client(connection)
+        connection.sendall(frame({"pid": os.getpid()}))
+        if not receive(connection).get("go"):
+            raise EOFError("no go")
+    except BaseException:
+        os._exit(1)
+    try:
         _new_standard_streams()
         redetect()
-        sys.argv = list(argv)
-        code = run_command(lambda: command(args=argv[1:]))
+        sys.argv = list(request["argv"])
+        code = run_command(lambda: command(args=sys.argv[1:]))
         for thread in threading.enumerate():
             if thread is not threading.main_thread() and not thread.daemon:
                 thread.join()
@@ -207,7 +243,8 @@ def _child(connection: socket.socket, streams: list[int], listener: socket.socke
 def _leave_with_client(connection: socket.socket) -> None:
     """If the client is killed, end this process too (SIGIO on its end closing), as a killed cold `byoc` ends; and
     let no process forked from this one (the job's supervisor) keep the client's connection open."""
-    def closed(signum: int, _: FrameType | None) -> None:
+
+    def closed(*_: object) -> None:
         with contextlib.suppress(OSError, ValueError):
             if select.select([connection], [], [], 0)[0] and not connection.recv(1, socket.MSG_PEEK):
                 os._exit(1)
@@ -216,6 +253,7 @@ def _leave_with_client(connection: socket.socket) -> None:
     signal.signal(signal.SIGIO, closed)
     fcntl.fcntl(connection.fileno(), fcntl.F_SETOWN, os.getpid())
     fcntl.fcntl(connection.fileno(), fcntl.F_SETFL, fcntl.fcntl(connection.fileno(), fcntl.F_GETFL) | os.O_ASYNC)
+    closed()  # it may have closed before SIGIO was armed
 
 
 def _new_standard_streams() -> None:

@@ -65,7 +65,7 @@ class LocalBackend:
         validated = time.perf_counter() - started
         from launcher.local.cluster import engine
 
-        client = engine(job.instance_count)  # no engine, no job: EngineError before anything is created
+        engine().close()  # no engine, no job: EngineError before anything is created
         workspace = self._create_workspace(name)
         lock = take_lock(workspace)
         records.save_request(request, workspace.request_file)
@@ -82,14 +82,14 @@ class LocalBackend:
         )
         from launcher.local.job import JobRun
 
-        run = JobRun(job, request, arn, workspace, hosts, self.options, keeper, client)
+        run = JobRun(job, request, arn, workspace, hosts, self.options, keeper)
 
         def supervise() -> None:
             keeper.update(lambda r: replace(r, supervisor_pid=os.getpid()))
             run.run()
 
         if self.options.supervision is Supervision.DETACHED:
-            detached(lock, supervise, workspace, then=self.options.after_job or _nothing)
+            detached(lock, supervise, workspace, then=self.options.after_job)
         else:
             in_thread(lock, supervise, workspace)
         return name
@@ -171,10 +171,6 @@ class _NoticeReader:
         fresh = [LogEvent(NOTICE_HOST, stamp, text) for text in notices[self.seen:]]
         self.seen = len(notices)
         return fresh
-
-
-def _nothing() -> None:
-    pass
 
 
 def refuse_channels_not_emulated(job: JobDefinition) -> None:

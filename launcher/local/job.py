@@ -38,6 +38,7 @@ from launcher.local.cluster import (
     HostSpec,
     check_image,
     clear,
+    engine,
     engine_capacity,
     image_missing,
 )
@@ -75,7 +76,7 @@ class _StoppedEarly(Exception):
 
 class JobRun:
     def __init__(self, job: JobDefinition, request: dict[str, Any], arn: str, workspace: JobWorkspace,
-                 hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper, client: Any) -> None:
+                 hosts: tuple[str, ...], options: LocalOptions, keeper: RecordKeeper) -> None:
         self.definition = job  # as submitted; `job` is what runs here (emulation.py)
         self.job = job = emulation.local_definition(job)
         self.request = request
@@ -84,7 +85,7 @@ class JobRun:
         self.hosts = hosts
         self.options = options
         self.keeper = keeper
-        self.client = client  # docker-py's, made when the job was submitted (a supervisor forked since inherits it)
+        self.client: Any = None  # docker-py's, made by the supervisor (one made before a fork is not to be shared)
         self.s3 = LazyS3Client(options.endpoint_url, options.region)
         self.files: HostFiles | None = None  # chosen once the engine answers
         self.uploader = ContinuousUploader(workspace, hosts, job.outputs, self.s3, options.continuous_interval_seconds,
@@ -99,7 +100,8 @@ class JobRun:
                                                  f"{error}); see {self.workspace.supervisor_log}", None))
             raise
         finally:
-            self.client.close()  # its connections to the engine: a supervisor may linger (launcher/cli/warm.py)
+            if self.client is not None:
+                self.client.close()  # its connections to the engine: a supervisor may linger (launcher/cli/warm.py)
         self.keeper.finish(outcome)
 
     def _outcome(self) -> Outcome:
@@ -120,7 +122,7 @@ class JobRun:
             for line in emulation.notices(self.definition, self.workspace):
                 keeper.notice(line)
             emulation.check_stand_ins(self.definition)
-            client = self.client
+            self.client = client = engine(len(hosts))
             isolated = emulation.is_isolated(job)  # an isolated job's containers get no credentials
             resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
                                                                  lambda image: image_missing(client, image))

@@ -18,7 +18,11 @@ from typing import Protocol
 
 from launcher.backend import LogEvent
 
+# Each poll opens every host's events file: often while a job is young, so a short one's end shows at once,
+# then less often.
 FOLLOW_POLL_SECONDS = 0.02
+FOLLOW_FAST_SECONDS = 3.0
+FOLLOW_SLOW_POLL_SECONDS = 0.05
 
 
 class LogPump:
@@ -92,10 +96,12 @@ class EventsReader:
 
 def read_events(readers: Sequence[EventSource], *, follow: bool, finished: Callable[[], bool]) -> Iterator[LogEvent]:
     """Every source's events, each batch in time order; with `follow`, until `finished()` and drained."""
+    started = time.monotonic()
     while True:
         done = finished() if follow else True
         batch = [event for reader in readers for event in reader.read()]
         yield from sorted(batch, key=lambda event: event.timestamp)
         if done:
             return
-        time.sleep(FOLLOW_POLL_SECONDS)
+        fast = time.monotonic() - started < FOLLOW_FAST_SECONDS
+        time.sleep(FOLLOW_POLL_SECONDS if fast else FOLLOW_SLOW_POLL_SECONDS)

@@ -19,7 +19,7 @@ a memory limit with no swap past it), so the same job fails the same way on a la
   CPU with one notice.
 - Without limits (`--no-resource-limits`) each host may use the whole engine; one notice says so.
 
-Pure policy: the engine's size comes in as `EngineCapacity` (cluster.engine_capacity reads it), and the
+Pure policy: the engine's size comes in as `EngineCapacity` (cluster.engine_capacity, from `docker info`), and the
 result is plain numbers cluster.py turns into the engine's options.
 """
 

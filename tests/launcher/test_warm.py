@@ -4,6 +4,8 @@ Another environment, another user, or BYOC_WARM_SECONDS=0 runs cold; the warm pr
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import pty
 import re
@@ -29,7 +31,7 @@ def environment(tmp_path: Path, seconds: str = "60") -> dict[str, str]:
 
 def warm_pid() -> int | None:
     """The process listening on this user's warm address, if any (from /proc: it leaves no file to look at)."""
-    address = f"@byoc-warm-{os.getuid()}"
+    address = "@" + handover.address()[1:]
     inodes = {line.split()[6] for line in Path("/proc/net/unix").read_text().splitlines()[1:]
               if line.split()[-1] == address and line.split()[3] == "00010000"}  # __SO_ACCEPTCON: listening
     for fd_dir in Path("/proc").glob("[0-9]*/fd"):
@@ -48,6 +50,10 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def gone(pid: int) -> bool:
+    return not alive(pid)
 
 
 def children_of(pid: int) -> list[int]:
@@ -225,7 +231,7 @@ def _readable(fd: int) -> bool:
 
 def test_another_users_process_gets_nothing_from_a_warm_byoc(tmp_path: Path) -> None:
     warm = first_job(tmp_path, environment(tmp_path))
-    address = f"\0byoc-warm-{os.getuid()}"
+    address = handover.address()
     reader, writer = os.pipe()
     child = os.fork()
     if child == 0:  # as nobody, knock on this user's address with a well-formed request
@@ -252,3 +258,71 @@ def test_another_users_process_gets_nothing_from_a_warm_byoc(tmp_path: Path) -> 
         answer = answered.read()
     assert answer in (b"nothing", b"refused: [Errno 104] Connection reset by peer"), "it answered another user"
     assert not children_of(warm) and warm_pid() == warm
+
+
+def test_a_squatter_of_another_user_on_the_address_gets_nothing_and_every_run_goes_cold(tmp_path: Path) -> None:
+    """Abstract socket names have no owner: another user can take this user's first. Neither a client nor a
+    finished job's supervisor sends it anything (not a fingerprint, not a stream); jobs run cold."""
+    handover.retire()
+    address = handover.address()
+    ready, told = os.pipe()
+    reader, writer = os.pipe()
+    squatter = os.fork()
+    if squatter == 0:
+        os.close(ready)
+        os.close(reader)
+        got = b""
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # told to stop: say what came, then leave
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            import socket
+
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+                listener.bind(address)
+                listener.listen(8)
+                listener.settimeout(0.2)
+                os.write(told, b"1")
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    try:
+                        connection, _ = listener.accept()
+                    except TimeoutError:
+                        continue
+                    with connection:
+                        connection.settimeout(1)
+                        with contextlib.suppress(OSError):
+                            got += connection.recv(65536) or b""
+        finally:
+            os.write(writer, got or b"nothing")
+            os._exit(0)
+    os.close(told)
+    os.close(writer)
+    assert os.read(ready, 1) == b"1"
+    env = environment(tmp_path)
+    for name in ("squatted-1", "squatted-2"):
+        assert run(tmp_path, name, "--write", "out", env=env).returncode == 0
+        supervisor = supervisor_of(tmp_path, name)
+        assert eventually(functools.partial(gone, supervisor)), "a supervisor lingered"
+    os.kill(squatter, signal.SIGTERM)
+    os.waitpid(squatter, 0)
+    with os.fdopen(reader, "rb") as received:
+        assert received.read() == b"nothing", "the squatter was sent something"
+    os.close(ready)
+
+
+def test_a_warm_process_keeps_no_descriptor_its_first_byoc_inherited(tmp_path: Path) -> None:
+    """A script holding a lock on a descriptor it passes to `byoc` gets it back when that byoc ends, not when a
+    supervisor that lingers does."""
+    lock = tmp_path / "script.lock"
+    with lock.open("w") as held:
+        os.set_inheritable(held.fileno(), True)
+        job = job_file(tmp_path, "inherits", "--write", "out")
+        done = subprocess.run([BYOC, "run", str(job), "--jobs-dir", jobs(tmp_path)], capture_output=True, text=True,
+                              env=environment(tmp_path), pass_fds=(held.fileno(),), timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    warm = supervisor_of(tmp_path, "inherits")
+    assert eventually(lambda: warm_pid() == warm)
+    opened = {os.readlink(fd) for fd in Path(f"/proc/{warm}/fd").iterdir()}
+    assert str(lock) not in opened
+    assert os.readlink(f"/proc/{warm}/cwd") == "/", "it holds its first command's folder"

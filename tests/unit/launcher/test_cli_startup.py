@@ -94,3 +94,13 @@ def test_the_entry_point_reaches_a_warm_byoc_with_the_standard_library_alone() -
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['launcher', 'launcher.cli', 'launcher.cli.handover']"
+
+
+def test_local_commands_work_in_a_folder_that_was_removed(tmp_path: Path) -> None:
+    """A warm start fingerprints the working folder; where there is none, `byoc` runs as it always did."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    byoc = Path(sys.executable).parent / "byoc"
+    result = subprocess.run(["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && "{byoc}" list --jobs-dir "{tmp_path}"'],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
