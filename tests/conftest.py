@@ -144,7 +144,8 @@ def nothing_reached_outside(loopback_only: list[str]) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def clean_aws_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Strip AWS_* and point boto at empty config files, so nothing depends on (or leaks) real credentials."""
+    """Strip AWS_* and point boto at empty config files, so nothing depends on (or leaks) real credentials; and run
+    `byoc` cold."""
     for name in list(os.environ):
         if name.startswith(("AWS_", "SAGEMAKER_", "BYOC_")):
             monkeypatch.delenv(name)
@@ -153,6 +154,9 @@ def clean_aws_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # Cold `byoc run`s: a supervisor of one test lingering, warm, would take the address tests/launcher/test_warm.py
+    # watches (that module turns warm starts back on in its own environment).
+    monkeypatch.setenv("BYOC_WARM_SECONDS", "0")
     yield
 
 

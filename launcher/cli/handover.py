@@ -35,6 +35,10 @@ CODE = struct.Struct("!i")
 _LENGTH = struct.Struct("!I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
+# A sandbox the client runs in (no new privileges, seccomp, fewer capabilities; an LSM label is read apart)
+_CONFINEMENT = ("NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
+                "CapAmb:")
+_SHELL_ONLY = frozenset({"_", "OLDPWD"})  # bash's last command and previous folder: nothing of a job reads them
 _LAUNCHER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -51,14 +55,16 @@ def fingerprint() -> str:
     mask = os.umask(0o22)
     os.umask(mask)
     here = os.stat(".")  # a folder removed and made again under the same name is another folder
+    confinement = [line for line in _read("/proc/self/status").splitlines() if line.startswith(_CONFINEMENT)]
     world = (os.readlink("/proc/self/root"), [_namespace("self", name) for name in _NAMESPACES],
-             _read("/proc/self/cgroup"), _read("/proc/self/oom_score_adj"))
+             _read("/proc/self/cgroup"), _read("/proc/self/oom_score_adj"), confinement,
+             _read("/proc/self/attr/current"))
     process = (os.getuid(), os.getgid(), sorted(os.getgroups()), mask, os.getpriority(os.PRIO_PROCESS, 0),
                sorted(os.sched_getaffinity(0)),
                [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
                 if name.startswith("RLIMIT_")])
     material = repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
-                     sorted((name, value) for name, value in os.environ.items() if name != "_"),  # bash: the command
+                     sorted((name, value) for name, value in os.environ.items() if name not in _SHELL_ONLY),
                      _launcher_files(), [_modified(entry) for entry in sys.path]))
     return hashlib.sha256(material.encode()).hexdigest()
 
@@ -124,11 +130,12 @@ def hand_over(argv: list[str]) -> int | None:
             pid = receive(connection).get("pid")
             if not isinstance(pid, int):
                 raise ValueError("declined: another environment's")
+            runner.found(pid)  # a signal before this point: no go, the command runs here and meets it
             connection.sendall(frame({"go": True}))
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, _Held):
             runner.cold()  # no "go" was sent: nothing runs there
             return None
-        runner.found(pid)
+        runner.started()
         connection.settimeout(None)
         try:
             (code,) = CODE.unpack(read(connection, CODE.size))
@@ -139,15 +146,21 @@ def hand_over(argv: list[str]) -> int | None:
         return int(code)
 
 
+class _Held(Exception):
+    """A signal came before the command's process was known: the command is not handed over."""
+
+
 class _Runner:
-    """The process running the command: the signals that end `byoc` go to it, once it is known (those that come
-    before are held); if it never is, the command runs here, and they are raised here. A signal this process
-    ignores (SIGINT in a background job of a script) is not caught: the command ignores it too."""
+    """The process running the command: the signals that end `byoc` go to it once it is known (through a pidfd,
+    so never to a process that reused its pid); one that comes before stops the hand-over, and the command runs
+    here and meets it. A signal this process ignores (SIGINT in a background job of a script) is not caught:
+    the command ignores it too."""
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
     def __init__(self) -> None:
-        self.pid: int | None = None
+        self.pidfd: int | None = None
+        self.live = False  # the go was sent
         self.held: list[int] = []
         self.before: dict[int, Any] = {}
 
@@ -157,22 +170,32 @@ class _Runner:
                 self.before[signum] = signal.signal(signum, self._forward)
 
     def found(self, pid: int) -> None:
-        self.pid = pid
+        if self.held:
+            raise _Held(self.held[0])
+        self.pidfd = os.pidfd_open(pid)
+
+    def started(self) -> None:
+        """The go was sent: signals held since `found` go to the command now."""
+        self.live = True
         for signum in self.held:
             self._forward(signum, None)
 
     def cold(self) -> None:
         for signum, handler in self.before.items():
             signal.signal(signum, handler)
+        if self.pidfd is not None:
+            os.close(self.pidfd)
         for signum in self.held:
             os.kill(os.getpid(), signum)
 
     def _forward(self, signum: int, _: FrameType | None) -> None:
-        if self.pid is None:
+        if not self.live or self.pidfd is None:
             self.held.append(signum)
+            if self.pidfd is None:
+                raise _Held(signum)  # stops the wait for the pid at once
             return
         try:  # noqa: SIM105 - contextlib would be one more import before the command can start
-            os.kill(self.pid, signum)
+            signal.pidfd_send_signal(self.pidfd, signum)
         except (ProcessLookupError, PermissionError):
             pass
 

@@ -79,11 +79,31 @@ def linger(key: str) -> None:
     seconds = warm_seconds()
     if seconds <= 0 or not _alone():
         return
+    _quiet()
     listener = _claim(key)
     if listener is None:
         return
     with listener:
         _Warm(key, listener).serve(seconds)
+
+
+def _quiet() -> None:
+    """Hold nothing of the `byoc` this process was forked from while it waits: not the finished job's
+    supervisor.log (stdio goes to /dev/null), not its working folder, and no descriptor inherited through exec
+    from whoever started that `byoc` (a lock a script holds on fd 9 is free once its job has ended). Those are
+    the only inheritable descriptors above stderr: Python opens its own non-inheritable (PEP 446)."""
+    with contextlib.suppress(OSError):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    null = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(null, stream)
+    os.close(null)
+    os.chdir("/")  # each command gets its client's folder
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):
+            if int(name) > 2 and os.get_inheritable(int(name)):
+                os.close(int(name))
 
 
 def _alone() -> bool:
@@ -130,27 +150,21 @@ class _Warm:
     def __init__(self, key: str, listener: socket.socket) -> None:
         self.key = key
         self.listener = listener
+        self.children: set[int] = set()  # the commands running, each in a child
 
     def serve(self, seconds: float) -> None:
         from typer.main import get_command
 
         from launcher.cli.app import app
 
-        with contextlib.suppress(OSError):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        null = os.open(os.devnull, os.O_RDWR)
-        for stream in (0, 1, 2):  # the finished job's supervisor.log is that job's alone
-            os.dup2(null, stream)
-        os.close(null)
-        os.chdir("/")  # holding no folder while it waits (each command gets its client's)
         command = get_command(app)  # built once, for every command run here
-        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the children
         signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
         gc.collect()
         gc.freeze()  # what is here now is shared with every child, not copied by its collections
         last = time.monotonic()
         while time.monotonic() - last < seconds:
+            if self._reap():
+                last = time.monotonic()  # a command still runs (a long job followed): not idle
             try:
                 connection, _ = self.listener.accept()
             except TimeoutError:
@@ -161,6 +175,19 @@ class _Warm:
                 return
             if served:
                 last = time.monotonic()
+
+    def _reap(self) -> bool:
+        """Reap the commands that have ended; whether any still runs."""
+        while self.children:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.children.clear()
+                break
+            if pid == 0:
+                break
+            self.children.discard(pid)
+        return bool(self.children)
 
     def _answer(self, connection: socket.socket, command: Any) -> bool | None:
         """Serve one client: True once a child was forked for its command, False if none was, None if told to
@@ -178,8 +205,10 @@ class _Warm:
             if request.get("key") != self.key or len(streams) != 3 or not _is_request(request):
                 connection.sendall(frame({"declined": "another environment"}))
                 return False
-            if os.fork() == 0:
+            child = os.fork()
+            if child == 0:
                 _child(connection, streams, self.listener, command, request)
+            self.children.add(child)
             return True
         except (OSError, ValueError, EOFError):
             return False
@@ -211,13 +240,13 @@ def _child(connection: socket.socket, streams: list[int], listener: socket.socke
         for target, stream in zip((0, 1, 2), streams, strict=True):
             os.dup2(stream, target)
             os.close(stream)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN if request["ignore_sigint"] else signal.default_int_handler)
         install_interrupts()  # before the pid goes out: the client forwards signals from then on
         _leave_with_client(connection)
         connection.sendall(frame({"pid": os.getpid()}))
         if not receive(connection).get("go"):
             raise EOFError("no go")
+        _leave_if_closed(connection)  # the client may have gone since it said go, with no SIGIO left to come
     except BaseException:
         os._exit(1)
     try:
@@ -244,16 +273,17 @@ def _leave_with_client(connection: socket.socket) -> None:
     """If the client is killed, end this process too (SIGIO on its end closing), as a killed cold `byoc` ends; and
     let no process forked from this one (the job's supervisor) keep the client's connection open."""
 
-    def closed(*_: object) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            if select.select([connection], [], [], 0)[0] and not connection.recv(1, socket.MSG_PEEK):
-                os._exit(1)
-
     os.register_at_fork(after_in_child=connection.close)
-    signal.signal(signal.SIGIO, closed)
+    signal.signal(signal.SIGIO, lambda *_: _leave_if_closed(connection))
     fcntl.fcntl(connection.fileno(), fcntl.F_SETOWN, os.getpid())
     fcntl.fcntl(connection.fileno(), fcntl.F_SETFL, fcntl.fcntl(connection.fileno(), fcntl.F_GETFL) | os.O_ASYNC)
-    closed()  # it may have closed before SIGIO was armed
+    _leave_if_closed(connection)  # it may have closed before SIGIO was armed
+
+
+def _leave_if_closed(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        if select.select([connection], [], [], 0)[0] and not connection.recv(1, socket.MSG_PEEK):
+            os._exit(1)
 
 
 def _new_standard_streams() -> None:

@@ -102,9 +102,8 @@ def detached(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorks
 
 def _become_supervisor(lock: IO[bytes], supervise: Callable[[], None], workspace: JobWorkspace,
                        then: Callable[[], None] | None) -> None:
-    """In the grandchild: quiet stdio, no descriptor of the submitting process's own parent (a lock a script
-    holds on fd 9 is not held for the job's whole life), SIGTERM means "stop the job"; run it, then `then`,
-    exit without Python's teardown."""
+    """In the grandchild: quiet stdio, SIGTERM means "stop the job", run it, then `then`, exit without Python's
+    teardown."""
     log = os.open(workspace.supervisor_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
@@ -112,7 +111,6 @@ def _become_supervisor(lock: IO[bytes], supervise: Callable[[], None], workspace
     os.dup2(log, 2)
     os.close(null)
     os.close(log)
-    _close_inherited()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: request_stop(workspace, StopCause.TERMINATED))
@@ -132,13 +130,3 @@ def _become_supervisor(lock: IO[bytes], supervise: Callable[[], None], workspace
             sys.stdout.flush()
             sys.stderr.flush()
         os._exit(code)  # the parent's atexit handlers and buffers are not this process's to run
-
-
-def _close_inherited() -> None:
-    """Close the descriptors above stderr that this process inherited through `exec` from whoever started
-    `byoc`: they are the only inheritable ones, as Python opens its own non-inheritable (PEP 446)."""
-    for name in os.listdir("/proc/self/fd"):
-        descriptor = int(name)
-        with contextlib.suppress(OSError):
-            if descriptor > 2 and os.get_inheritable(descriptor):
-                os.close(descriptor)

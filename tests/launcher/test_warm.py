@@ -18,8 +18,7 @@ from pathlib import Path
 
 from launcher.cli import handover
 from launcher.local import record as records
-from tests.launcher.conftest import byoc
-from tests.launcher.test_seam import containers_of, job_file, jobs, wait_for_end, wait_until_sleeping
+from tests.launcher.test_seam import containers_of, job_file, wait_for_end, wait_until_sleeping
 
 BYOC = str(Path(sys.executable).parent / "byoc")
 
@@ -78,16 +77,23 @@ def eventually(check: Callable[[], bool], seconds: float = 10) -> bool:
 
 
 def run(tmp_path: Path, name: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    job = job_file(tmp_path, name, *args)
-    return subprocess.run([BYOC, "run", str(job), "--jobs-dir", jobs(tmp_path)], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    """`byoc run` of a job file by its path relative to the test's folder, from that folder (a warm process holds
+    none: its child takes the client's)."""
+    job_file(tmp_path, name, *args)
+    return subprocess.run([BYOC, "run", f"{name}.yaml", "--jobs-dir", "jobs"], capture_output=True, text=True,
+                          env=env, timeout=120, check=False, cwd=tmp_path)
 
 
-def start(tmp_path: Path, name: str, env: dict[str, str], sleep: int = 60) -> subprocess.Popen[str]:
-    job = job_file(tmp_path, name, "--sleep-on", f"algo-1={sleep}", "--write", "out")
-    return subprocess.Popen([BYOC, "run", str(job), "--jobs-dir", jobs(tmp_path), "--stop-grace-seconds", "5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            start_new_session=True)
+def start(tmp_path: Path, name: str, env: dict[str, str], sleep: int = 60,
+          ignore_sigint: bool = False) -> subprocess.Popen[str]:
+    """`byoc run` of a sleeping job from the test's folder, in a session of its own (signals reach only it);
+    `ignore_sigint`: started with Ctrl-C ignored, as a script's background job is."""
+    job_file(tmp_path, name, "--sleep-on", f"algo-1={sleep}", "--write", "out")
+    return subprocess.Popen([BYOC, "run", f"{name}.yaml", "--jobs-dir", "jobs", "--stop-grace-seconds", "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                            start_new_session=True,
+                            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignore_sigint
+                            else None)
 
 
 def supervisor_of(tmp_path: Path, name: str) -> int:
@@ -137,7 +143,8 @@ def test_a_second_run_runs_in_a_fork_of_the_first_supervisor_and_prints_exit_cod
     assert [line for line in warm_run.stdout.splitlines() if line.startswith("reason")
             and "no [bold]column[/bold] x" in line]
 
-    usage = byoc("run", str(tmp_path / "missing.yaml"), "--jobs-dir", jobs(tmp_path), env=env)
+    usage = subprocess.run([BYOC, "run", "missing.yaml", "--jobs-dir", "jobs"], capture_output=True, text=True,
+                           env=env, timeout=60, check=False, cwd=tmp_path)
     assert usage.returncode == 2 and usage.stderr.startswith("error: ") and "missing.yaml" in usage.stderr
     assert not containers_of("warm") and not containers_of("sleeper")
 
@@ -187,10 +194,10 @@ def test_byoc_warm_seconds_bounds_the_wait_and_zero_turns_it_off(tmp_path: Path)
     assert eventually(lambda: not alive(off)), "with 0 the supervisor stayed"
     assert warm_pid() is None
 
-    assert run(tmp_path, "brief", "--write", "out", env=environment(tmp_path, "1")).returncode == 0
+    assert run(tmp_path, "brief", "--write", "out", env=environment(tmp_path, "3")).returncode == 0
     brief = supervisor_of(tmp_path, "brief")
-    assert eventually(lambda: warm_pid() == brief)
-    assert eventually(lambda: warm_pid() is None, seconds=5), "it outstayed BYOC_WARM_SECONDS=1"
+    assert eventually(lambda: warm_pid() == brief, seconds=3)
+    assert eventually(lambda: warm_pid() is None, seconds=10), "it outstayed BYOC_WARM_SECONDS=3"
     assert eventually(lambda: not alive(brief))
 
     first_job(tmp_path, environment(tmp_path))
@@ -202,8 +209,8 @@ def test_a_warm_run_colours_only_a_terminal_whatever_the_first_run_wrote_to(tmp_
     env = {**environment(tmp_path), "TERM": "xterm-256color"}
     primary, secondary = pty.openpty()
     job = job_file(tmp_path, "terminal", "--write", "out")
-    with subprocess.Popen([BYOC, "run", str(job), "--jobs-dir", jobs(tmp_path)], stdin=secondary, stdout=secondary,
-                          stderr=secondary, env=env, start_new_session=True) as cold:
+    with subprocess.Popen([BYOC, "run", str(job), "--jobs-dir", "jobs"], stdin=secondary, stdout=secondary,
+                          stderr=secondary, env=env, start_new_session=True, cwd=tmp_path) as cold:
         seen = b""
         while cold.poll() is None or _readable(primary):
             if _readable(primary):
@@ -283,8 +290,7 @@ def test_a_squatter_of_another_user_on_the_address_gets_nothing_and_every_run_go
                 listener.listen(8)
                 listener.settimeout(0.2)
                 os.write(told, b"1")
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline:
+                while True:
                     try:
                         connection, _ = listener.accept()
                     except TimeoutError:
@@ -318,11 +324,28 @@ def test_a_warm_process_keeps_no_descriptor_its_first_byoc_inherited(tmp_path: P
     with lock.open("w") as held:
         os.set_inheritable(held.fileno(), True)
         job = job_file(tmp_path, "inherits", "--write", "out")
-        done = subprocess.run([BYOC, "run", str(job), "--jobs-dir", jobs(tmp_path)], capture_output=True, text=True,
-                              env=environment(tmp_path), pass_fds=(held.fileno(),), timeout=120, check=False)
+        done = subprocess.run([BYOC, "run", str(job), "--jobs-dir", "jobs"], capture_output=True, text=True,
+                              env=environment(tmp_path), pass_fds=(held.fileno(),), timeout=120, check=False,
+                              cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     warm = supervisor_of(tmp_path, "inherits")
     assert eventually(lambda: warm_pid() == warm)
     opened = {os.readlink(fd) for fd in Path(f"/proc/{warm}/fd").iterdir()}
     assert str(lock) not in opened
     assert os.readlink(f"/proc/{warm}/cwd") == "/", "it holds its first command's folder"
+
+
+def test_a_warm_run_started_with_ctrl_c_ignored_runs_its_command_with_ctrl_c_ignored(tmp_path: Path) -> None:
+    """As a cold `byoc run &` of a script does (Python keeps an inherited SIG_IGN for SIGINT)."""
+    env = environment(tmp_path)
+    warm = first_job(tmp_path, env)
+    proc = start(tmp_path, "background", env, sleep=2, ignore_sigint=True)
+    wait_until_sleeping(tmp_path, "background")
+    [runner] = children_of(warm)
+    ignored = int(next(line.split()[1] for line in Path(f"/proc/{runner}/status").read_text().splitlines()
+                       if line.startswith("SigIgn:")), 16)
+    assert ignored & (1 << (signal.SIGINT - 1)), "the command does not ignore Ctrl-C"
+    proc.send_signal(signal.SIGINT)  # ignored by both: the job runs to its end
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert wait_for_end(tmp_path, "background").status == "Completed"

@@ -100,7 +100,8 @@ def test_local_commands_work_in_a_folder_that_was_removed(tmp_path: Path) -> Non
     """A warm start fingerprints the working folder; where there is none, `byoc` runs as it always did."""
     gone = tmp_path / "gone"
     gone.mkdir()
-    byoc = Path(sys.executable).parent / "byoc"
-    result = subprocess.run(["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && "{byoc}" list --jobs-dir "{tmp_path}"'],
-                            capture_output=True, text=True, check=False)
+    byoc = (f"import sys; sys.argv = ['byoc', 'list', '--jobs-dir', {str(tmp_path)!r}]; "
+            "from launcher.cli import main; main()")
+    result = subprocess.run(["sh", "-c", f'cd "{gone}" && rmdir "{gone}" && exec "$0" -c "$1"', sys.executable, byoc],
+                            capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
