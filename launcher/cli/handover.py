@@ -202,16 +202,23 @@ class _Runner:
 
 def retire() -> bool:
     """Ask this user's warm `byoc` (of this Python) to leave now; whether there was one."""
+    return ask_to_retire("") == "leaving"
+
+
+def ask_to_retire(key: str) -> str:
+    """Ask the warm `byoc` at this user's address to leave unless its fingerprint is `key`. Its answer, "staying"
+    or "leaving"; "foreign" if the address is held by a process of another user or namespaces (it is sent
+    nothing); "none" if nobody answered."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(REPLY_TIMEOUT_SECONDS)
             connection.connect(address())
             if not is_ours(connection):
-                return False
-            connection.sendall(frame({"retire": ""}))
-            return "staying" in receive(connection)
+                return "foreign"
+            connection.sendall(frame({"retire": key}))
+            return "staying" if receive(connection).get("staying") else "leaving"
     except (OSError, ValueError, EOFError):
-        return False
+        return "none"
 
 
 # --- the wire ------------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from launcher.cli.handover import (
     CODE,
     REPLY_TIMEOUT_SECONDS,
     address,
+    ask_to_retire,
     fingerprint,
     frame,
     is_ours,
@@ -131,18 +132,9 @@ def _claim(key: str) -> socket.socket | None:
             listener.listen(16)
             listener.settimeout(POLL_SECONDS)
             return listener
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-                connection.settimeout(REPLY_TIMEOUT_SECONDS)
-                connection.connect(address())
-                if not is_ours(connection):
-                    return None
-                connection.sendall(frame({"retire": key}))
-                if receive(connection).get("staying"):
-                    return None
-        except (OSError, ValueError, EOFError):
-            pass  # it is leaving: try again
-        time.sleep(0.02)
+        if ask_to_retire(key) in ("staying", "foreign"):
+            return None
+        time.sleep(0.02)  # it is leaving: try again
     return None
 
 

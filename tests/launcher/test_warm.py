@@ -263,7 +263,8 @@ def test_another_users_process_gets_nothing_from_a_warm_byoc(tmp_path: Path) -> 
     os.waitpid(child, 0)
     with os.fdopen(reader, "rb") as answered:
         answer = answered.read()
-    assert answer in (b"nothing", b"refused: [Errno 104] Connection reset by peer"), "it answered another user"
+    # closed at once: read as nothing, or as a reset or broken pipe, depending on when the close lands
+    assert answer == b"nothing" or answer.startswith(b"refused: "), f"it answered another user: {answer!r}"
     assert not children_of(warm) and warm_pid() == warm
 
 
