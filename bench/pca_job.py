@@ -45,7 +45,12 @@ def run_reference(source: Path, destination: Path) -> None:
                    check=True)
 
 
+class OutputMismatch(Exception):
+    """An output file that cannot be compared number by number with the reference's: another shape."""
+
+
 def max_difference(ours: Path, reference: Path) -> float:
+    """The largest |difference| between the numbers of `ours` and of the reference's output files."""
     worst = 0.0
     expected_files = sorted(reference.glob("pca_*.csv"))
     if not expected_files:
@@ -54,6 +59,9 @@ def max_difference(ours: Path, reference: Path) -> float:
         options = pacsv.ReadOptions(autogenerate_column_names=True)
         a = np.column_stack(pacsv.read_csv(ours / expected.name, read_options=options).columns)
         b = np.column_stack(pacsv.read_csv(expected, read_options=options).columns)
+        if a.shape != b.shape:
+            raise OutputMismatch(f"{expected.name} has {a.shape[0]} rows of {a.shape[1]}, not {b.shape[0]} of "
+                                 f"{b.shape[1]}")
         worst = max(worst, float(np.abs(a - b).max()))
     return worst
 
