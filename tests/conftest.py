@@ -126,7 +126,10 @@ def loopback_only() -> Iterator[list[str]]:
 
 @pytest.fixture(autouse=True, scope="session")
 def no_warm_byoc_left() -> Iterator[None]:
-    """The session's `byoc run`s leave a warm process behind them (launcher/cli/warm.py): it is sent away at the end."""
+    """`byoc` runs cold in every process the session starts, from session fixtures on (an installed `byoc` of its
+    own venv too), so none leaves a warm process behind (launcher/cli/warm.py); tests/launcher/test_warm.py turns
+    warm starts on in its own runs, and the one it may leave is sent away at the end."""
+    os.environ["BYOC_WARM_SECONDS"] = "0"
     yield
     from launcher.cli.handover import retire
 
@@ -154,9 +157,7 @@ def clean_aws_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.
     monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    # Cold `byoc run`s: a supervisor of one test lingering, warm, would take the address tests/launcher/test_warm.py
-    # watches (that module turns warm starts back on in its own environment).
-    monkeypatch.setenv("BYOC_WARM_SECONDS", "0")
+    monkeypatch.setenv("BYOC_WARM_SECONDS", "0")  # stripped above with BYOC_*: cold, see no_warm_byoc_left
     yield
 
 
