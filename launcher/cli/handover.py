@@ -114,8 +114,6 @@ def hand_over(argv: list[str]) -> int | None:
     try:
         for stream in (0, 1, 2):
             os.fstat(stream)
-        request = {"key": fingerprint(), "argv": argv, "cwd": os.getcwd(),
-                   "ignore_sigint": signal.getsignal(signal.SIGINT) == signal.SIG_IGN}
     except OSError:
         return None
     runner = _Runner()
@@ -125,6 +123,9 @@ def hand_over(argv: list[str]) -> int | None:
             connection.connect(address())
             if not is_ours(connection):
                 return None  # someone else's: run cold
+            # Taken only once a warm process of ours answers: a cold run with none pays nothing for it
+            request = {"key": fingerprint(), "argv": argv, "cwd": os.getcwd(),
+                       "ignore_sigint": signal.getsignal(signal.SIGINT) == signal.SIG_IGN}
             runner.catch_signals()
             socket.send_fds(connection, [frame(request)], [0, 1, 2])
             pid = receive(connection).get("pid")
@@ -189,10 +190,11 @@ class _Runner:
             os.kill(os.getpid(), signum)
 
     def _forward(self, signum: int, _: FrameType | None) -> None:
-        if not self.live or self.pidfd is None:
+        if self.pidfd is None:
             self.held.append(signum)
-            if self.pidfd is None:
-                raise _Held(signum)  # stops the wait for the pid at once
+            raise _Held(signum)  # stops the wait for the pid at once
+        if not self.live:
+            self.held.append(signum)  # the go is on its way: sent once it is
             return
         try:  # noqa: SIM105 - contextlib would be one more import before the command can start
             signal.pidfd_send_signal(self.pidfd, signum)

@@ -42,7 +42,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any, NoReturn, TypeGuard
+from typing import Any, NoReturn
 
 from launcher.cli.handover import (
     CODE,
@@ -209,7 +209,7 @@ class _Warm:
                 os.close(stream)
 
 
-def _is_request(request: dict[str, Any]) -> TypeGuard[dict[str, Any]]:
+def _is_request(request: dict[str, Any]) -> bool:
     argv = request.get("argv")
     return (isinstance(argv, list) and all(isinstance(arg, str) for arg in argv)
             and isinstance(request.get("cwd"), str) and isinstance(request.get("ignore_sigint"), bool))
