@@ -26,6 +26,7 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+from rich.text import Text
 
 from launcher.backend import Backend, JobStatus
 from launcher.errors import LauncherError
@@ -79,9 +80,9 @@ class TransferView:
 
     def _bar(self, transfer: Transfer) -> None:
         if self._bars is None:
-            self._bars = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                                  TextColumn("{task.fields[objects]}"), TransferSpeedColumn(), TimeRemainingColumn(),
-                                  console=self.err)
+            self._bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
+                                  TextColumn("{task.fields[objects]}", markup=False), TransferSpeedColumn(),
+                                  TimeRemainingColumn(), console=self.err)
             self._bars.start()
         if transfer.label not in self._tasks:
             self._tasks[transfer.label] = self._bars.add_task(transfer.label, total=transfer.total_bytes, objects="")
@@ -94,9 +95,9 @@ class TransferView:
             return
         self._tenths[transfer.label] = tenths
         with contextlib.suppress(OSError):
-            self.err.print(f"{transfer.label}: {tenths * 10}% ({decimal(transfer.bytes)} of "
-                           f"{decimal(transfer.total_bytes)}, {transfer.objects}/{transfer.total_objects} objects)",
-                           soft_wrap=True)
+            self.err.print(Text(f"{transfer.label}: {tenths * 10}% ({decimal(transfer.bytes)} of "
+                                f"{decimal(transfer.total_bytes)}, {transfer.objects}/{transfer.total_objects} "
+                                "objects)"), soft_wrap=True)
 
     def close(self) -> None:
         if self._bars is not None:

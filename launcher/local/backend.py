@@ -24,6 +24,7 @@ from launcher.backend import NOTICE_HOST, JobStatus, LogEvent, StopCause
 from launcher.definition import JobDefinition, resolve_job_name
 from launcher.errors import JobDefinitionError, JobExistsError, JobNotFoundError, JobStateError, Problem, UsageError
 from launcher.local import record as records
+from launcher.local.changes import RecordChanges
 from launcher.local.hostconfig import job_arn
 from launcher.local.keeper import RecordKeeper
 from launcher.local.launch import detached, in_thread, take_lock
@@ -106,13 +107,16 @@ class LocalBackend:
         sources: list[EventSource] = [EventsReader(h, workspace.events_file(h)) for h in ([host] if host else names)]
         if host is None:
             sources.insert(0, _NoticeReader(workspace))
-        return read_events(sources, follow=follow, finished=EndWatch(workspace).ended)
+        if not follow:
+            return read_events(sources, follow=False, finished=EndWatch(workspace).ended)
+        return _followed(sources, workspace)
 
     def wait(self, job_name: str) -> JobStatus:
         workspace = self._workspace(job_name)
         watch = EndWatch(workspace)
-        while not watch.ended():
-            time.sleep(WAIT_POLL_SECONDS)
+        with RecordChanges(workspace) as changes:
+            while not watch.ended():
+                changes.pause(WAIT_POLL_SECONDS)
         return self._status(workspace)
 
     def stop(self, job_name: str, cause: StopCause = StopCause.REQUESTED, *, kill: bool = False) -> None:
@@ -158,14 +162,26 @@ class LocalBackend:
         return JobWorkspace(folder)
 
 
+def _followed(sources: list[EventSource], workspace: JobWorkspace) -> Iterator[LogEvent]:
+    """The job's events until its end, which is seen as soon as its record says so."""
+    with RecordChanges(workspace) as changes:
+        yield from read_events(sources, follow=True, finished=EndWatch(workspace).ended, pause=changes.pause)
+
+
 class _NoticeReader:
     """The notices a job's record has gathered, each returned once, as the backend's own log lines."""
 
     def __init__(self, workspace: JobWorkspace) -> None:
         self.workspace = workspace
         self.seen = 0
+        self._record: tuple[int, int, int] | None = None  # inode, time, size: each save renames a new file in
 
     def read(self) -> list[LogEvent]:
+        found = os.stat(self.workspace.record_file)
+        record = (found.st_ino, found.st_mtime_ns, found.st_size)
+        if record == self._record:
+            return []  # not read again: a follower asks many times a second
+        self._record = record
         notices = records.load(self.workspace.record_file).notices
         stamp = int(time.time() * 1000)
         fresh = [LogEvent(NOTICE_HOST, stamp, text) for text in notices[self.seen:]]

@@ -94,8 +94,10 @@ class EventsReader:
         return events
 
 
-def read_events(readers: Sequence[EventSource], *, follow: bool, finished: Callable[[], bool]) -> Iterator[LogEvent]:
-    """Every source's events, each batch in time order; with `follow`, until `finished()` and drained."""
+def read_events(readers: Sequence[EventSource], *, follow: bool, finished: Callable[[], bool],
+                pause: Callable[[float], None] = time.sleep) -> Iterator[LogEvent]:
+    """Every source's events, each batch in time order; with `follow`, until `finished()` and drained, with a
+    `pause(seconds)` between reads (which may end early when something changed: changes.py)."""
     started = time.monotonic()
     while True:
         done = finished() if follow else True
@@ -104,4 +106,4 @@ def read_events(readers: Sequence[EventSource], *, follow: bool, finished: Calla
         if done:
             return
         fast = time.monotonic() - started < FOLLOW_FAST_SECONDS
-        time.sleep(FOLLOW_POLL_SECONDS if fast else FOLLOW_SLOW_POLL_SECONDS)
+        pause(FOLLOW_POLL_SECONDS if fast else FOLLOW_SLOW_POLL_SECONDS)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,11 +25,11 @@ from types import TracebackType
 from inotify_simple import INotify, flags
 
 from launcher.definition import ProcessingInput
+from launcher.local.watches import close_soon
 from launcher.local.workspace import JobWorkspace
 from launcher.storage.listing import SourceObject
 
 Key = tuple[str, str]  # (input name, host)
-POLL_MILLISECONDS = 50
 
 
 def file_input_folders(inputs: tuple[ProcessingInput, ...], plans: Mapping[str, Mapping[str, list[SourceObject]]],
@@ -54,7 +55,7 @@ class OpenWatch:
         self._overflowed = False
         self._watches: dict[int, Key] = {}
         self._inotify: INotify | None = None
-        self._stop = threading.Event()
+        self._wake: tuple[int, int] | None = None  # a pipe: a byte in it ends the thread's wait at once
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="input-opens", daemon=True)
 
@@ -69,17 +70,22 @@ class OpenWatch:
         roots = {str(folder) for folder in self.folders.values()}
         for key, folder in self.folders.items():
             self._watch_tree(key, folder, roots)
+        self._wake = os.pipe()
         self._thread.start()
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self._inotify is None:
             return
-        self._stop.set()
-        self._thread.join()
+        if self._wake is not None:
+            os.write(self._wake[1], b"!")  # the job's end is not kept waiting for a poll to time out
+            self._thread.join()
+            for end in self._wake:
+                os.close(end)
+            self._wake = None
         with self._lock:
-            self._drain(0)
-        self._inotify.close()
+            self._drain()
+        close_soon(self._inotify)
         self._inotify = None
 
     def opened(self) -> dict[Key, bool | None]:
@@ -99,13 +105,18 @@ class OpenWatch:
                 return
 
     def _loop(self) -> None:
-        while not self._stop.is_set():
+        assert self._inotify is not None and self._wake is not None
+        waiting = select.poll()
+        waiting.register(self._inotify.fileno(), select.POLLIN)
+        waiting.register(self._wake[0], select.POLLIN)
+        while not any(fd == self._wake[0] for fd, _ in waiting.poll()):
             with self._lock:
-                self._drain(POLL_MILLISECONDS)
+                self._drain()
 
-    def _drain(self, timeout: int) -> None:
+    def _drain(self) -> None:
+        """Take the events the kernel holds, without waiting for more."""
         assert self._inotify is not None
-        for event in self._inotify.read(timeout=timeout):
+        for event in self._inotify.read(timeout=0):
             if event.mask & flags.Q_OVERFLOW:
                 self._overflowed = True
                 continue
