@@ -3,9 +3,11 @@
     python -m bench.local_backend [--rounds 3]
 
 1 instance: `byoc run job.yaml` end to end (CLI start, staging, config files, network, container, log
-capture, output upload) against one `docker run --rm -v ...` of the same image and arguments. After the
-first round `byoc run` starts warm, as every run after a user's first does (launcher/cli/warm.py); the
-same runs started cold are timed too (no target).
+capture, output upload) against one `docker run --rm -v ...` of the same image and arguments. `byoc run`
+starts warm, as every run after a user's first does (launcher/cli/warm.py): one untimed run first leaves
+the warm process. The same job started cold is timed too (no target), against docker runs of its own:
+a cold run leaves its machine busier (two Python processes ending), and interleaved with the warm runs
+it would slow whichever came next.
 8 instances: the same with instance_count 8 against 8 `docker run`s started in parallel.
 Targets: 1.25x or less for 1 instance, 1.15x or less for 8.
 
@@ -24,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report, timed, user_network
@@ -75,6 +78,12 @@ def run_docker(data: Path, out_root: Path, count: int, network: str | None = Non
         raise RuntimeError("a plain docker run failed")
 
 
+def times(measures: Mapping[str, Callable[[], None]], rounds: int) -> dict[str, float]:
+    """Each measure's median time over interleaved rounds."""
+    return medians(interleaved({name: functools.partial(timed, measure) for name, measure in measures.items()},
+                               rounds))
+
+
 def main(rounds: int = MIN_ROUNDS) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="byoc-bench-") as tmp, user_network() as network:
@@ -82,17 +91,18 @@ def main(rounds: int = MIN_ROUNDS) -> list[Result]:
         data = make_data(root)
         for count, target in ((1, Target(1.25)), (8, Target(1.15))):
             job = job_file(root, data, count)
-            measures = {"docker": functools.partial(run_docker, data, root / "plain", count),
-                        "byoc": functools.partial(run_byoc, job, root / "jobs"),
-                        "cold": functools.partial(run_byoc, job, root / "jobs", cold=True)}
+            docker = functools.partial(run_docker, data, root / "plain", count)
+            run_byoc(job, root / "jobs")  # untimed: the warm process the timed runs start in
+            measures = {"docker": docker, "byoc": functools.partial(run_byoc, job, root / "jobs")}
             if count > 1:
                 measures["named"] = functools.partial(run_docker, data, root / "plain", count, network)
-            found = medians(interleaved({name: functools.partial(timed, measure) for name, measure in measures.items()},
-                                        rounds))
+            found = times(measures, rounds)
+            cold = times({"docker": docker, "cold": functools.partial(run_byoc, job, root / "jobs", cold=True)},
+                         rounds)
             results.append(report(f"local backend, {count} instance(s) vs {count} parallel docker run(s)",
                                   found["byoc"], found["docker"], target=target))
             results.append(report(f"local backend started cold (BYOC_WARM_SECONDS=0), {count} instance(s) vs "
-                                  f"{count} parallel docker run(s)", found["cold"], found["docker"]))
+                                  f"{count} parallel docker run(s)", cold["cold"], cold["docker"]))
             if count > 1:
                 results.append(report(f"local backend, {count} instances vs {count} parallel docker runs on one "
                                       "user-defined network", found["byoc"], found["named"]))

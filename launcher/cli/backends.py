@@ -79,6 +79,7 @@ def _local(choice: BackendChoice) -> LocalBackend:
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
         after_job=warm.after_job(),  # and its supervisor stays, warm, for the next
+        network_pool=warm.network_pool(),  # and a multi-host job's network stays with it
         sample_objects=choice.sample,
         staging=choice.staging,
         resource_limits=choice.resource_limits,

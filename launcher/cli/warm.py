@@ -45,6 +45,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from launcher.cli.handover import (
+    ADDRESS_PREFIX,
     CODE,
     REPLY_TIMEOUT_SECONDS,
     address,
@@ -75,6 +76,12 @@ def after_job() -> Callable[[], None] | None:
         return None
 
 
+def network_pool() -> str | None:
+    """The pool of networks of this user's warm process of this installation (launcher/local/network_pool.py);
+    None while warm starts are off: then each multi-host job removes its own network."""
+    return address().removeprefix(ADDRESS_PREFIX) if warm_seconds() > 0 else None
+
+
 def linger(key: str) -> None:
     """In a CLI job's supervisor whose job has ended: run warm commands until none came for `warm_seconds()`."""
     seconds = warm_seconds()
@@ -84,8 +91,37 @@ def linger(key: str) -> None:
     listener = _claim(key)
     if listener is None:
         return
-    with listener:
-        _Warm(key, listener).serve(seconds)
+    try:
+        with listener:
+            _Warm(key, listener).serve(seconds)
+    except _Retired:
+        pass
+    finally:
+        _drain_network_pool()
+
+
+class _Retired(Exception):
+    """SIGTERM to the warm process: it retires as when its time is up."""
+
+
+def _retire_now(signum: int, _: object) -> NoReturn:
+    raise _Retired(signum)
+
+
+def _drain_network_pool() -> None:
+    """Remove the networks this warm process kept for multi-host jobs (launcher/local/network_pool.py) as it
+    retires; those a job still holds stay for the next warm process of this address."""
+    pool = network_pool()
+    if pool is None:
+        return
+    from launcher.local.cluster import drain_pool, engine
+
+    with contextlib.suppress(Exception):  # an engine gone or failing: a retiring process has no one to tell
+        client = engine()
+        try:
+            drain_pool(client, pool)
+        finally:
+            client.close()
 
 
 def _quiet() -> None:
@@ -150,7 +186,7 @@ class _Warm:
         from launcher.cli.app import app
 
         command = get_command(app)  # built once, for every command run here
-        signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+        signal.signal(signal.SIGTERM, _retire_now)
         gc.collect()
         gc.freeze()  # what is here now is shared with every child, not copied by its collections
         last = time.monotonic()

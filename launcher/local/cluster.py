@@ -14,6 +14,7 @@ removed after it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -28,7 +29,9 @@ from typing import Any, TypeVar
 from requests.exceptions import RequestException
 
 from launcher.errors import EngineError
+from launcher.local import network_pool
 from launcher.local.dockerpy import APIError, DeviceRequest, DockerException, ImageNotFound, NotFound, docker
+from launcher.local.network_pool import LABEL_POOL, Lease
 from launcher.local.resources import EngineCapacity, HostResources
 
 LABEL_KIT = "byoc.kit"
@@ -84,6 +87,9 @@ class ClusterSpec:
     # Network isolation: the hosts reach each other and nothing else, on an internal network of the job's
     # own even with one host (the default bridge routes out).
     isolated: bool = False
+    # The pool the job's network is leased from and goes back to (network_pool.py); None: the job makes its own
+    # network and removes it.
+    network_pool: str | None = None
 
 
 def engine(hosts: int = 1) -> Any:
@@ -184,6 +190,7 @@ class Cluster:
         self._tag = secrets.token_hex(3)  # in the names when the job's own are taken
         self._lock = threading.Lock()
         self._network: Future[str] | None = None
+        self._lease: Lease | None = None  # on a pooled network (ClusterSpec.network_pool)
         self._opener: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> Cluster:
@@ -199,8 +206,10 @@ class Cluster:
     def respec(self, spec: ClusterSpec) -> None:
         """Run the hosts as `spec` says, from `create()` on: what a job learns while its network is being made (its
         hosts' credentials and sidecar). The network depends only on what `spec` must keep."""
-        kept = (self.spec.job_name, self.spec.folder, len(self.spec.hosts), self.spec.isolated)
-        if self.containers or self.sidecars or (spec.job_name, spec.folder, len(spec.hosts), spec.isolated) != kept:
+        def needs(spec: ClusterSpec) -> tuple[object, ...]:
+            return spec.job_name, spec.folder, len(spec.hosts), spec.isolated, spec.network_pool
+
+        if self.containers or self.sidecars or needs(spec) != needs(self.spec):
             raise ValueError("a cluster's spec changes only before its containers, and never its network's needs")
         self.spec = spec
 
@@ -214,9 +223,30 @@ class Cluster:
             return str(created["Id"])
 
         try:
+            if self.spec.network_pool is not None:
+                return self._lease_network(self.spec.network_pool)
             return self._named(create, f"byoc-{self.spec.job_name}")
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
+
+    def _lease_network(self, pool: str) -> str:
+        """A free network of the pool, or a new one of it; its ID. A network that still has containers on it (its
+        last job's process was killed with them) is left for `byoc clean`."""
+        api, kind = self.client.api, network_pool.kind(pool, self.spec.isolated)
+        for found in api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]}):
+            lease = network_pool.lease(str(found["Id"]))
+            if lease is None:
+                continue
+            if api.inspect_network(lease.network).get("Containers"):
+                lease.release()
+                continue
+            self._lease = lease
+            return lease.network
+        created = api.create_network(f"byoc-pool-{secrets.token_hex(4)}", driver="bridge", check_duplicate=True,
+                                     labels={LABEL_KIT: KIT, LABEL_POOL: kind},
+                                     **(ISOLATED_NETWORK if self.spec.isolated else {}))
+        self._lease = network_pool.lease(str(created["Id"]))  # no other job knows of it yet
+        return str(created["Id"])
 
     def _named(self, create: Callable[[str], T], name: str) -> T:
         """`create(name)`, or, when the engine holds that name already, `create` under the name with the job's tag."""
@@ -386,9 +416,13 @@ class Cluster:
         self._opener, self._network = None, None
         if opener is not None:
             opener.shutdown(wait=True)
+        lease, self._lease = self._lease, None
         if network is not None and network.exception() is None:
             name = network.result()
-            _quiet(lambda: self.client.api.remove_network(name))
+            if lease is None or keep:  # a kept host's container stays on it: the network goes
+                _quiet(lambda: self.client.api.remove_network(name))
+        if lease is not None:
+            lease.release()  # for the pool's next job, with none of this job's containers on it
 
     def _each(self, action: Callable[[str], None]) -> None:
         _in_parallel(action, list(self.containers.values()))
@@ -416,6 +450,18 @@ def _limits(resources: HostResources) -> dict[str, Any]:
     if resources.gpus:
         options["device_requests"] = [DeviceRequest(count=resources.gpus, capabilities=[["gpu"]])]
     return options
+
+
+def drain_pool(client: Any, pool: str) -> None:
+    """Remove the pool's networks (network_pool.py) that no job holds: its warm process is retiring."""
+    for found in client.api.networks(filters={"label": [LABEL_POOL]}):
+        lease = network_pool.lease(str(found["Id"])) if network_pool.in_pool(found.get("Labels"), pool) else None
+        if lease is not None:
+            try:
+                with contextlib.suppress(APIError):  # gone already, or a killed job's containers on it: `byoc clean`
+                    client.api.remove_network(lease.network)
+            finally:
+                lease.release()
 
 
 def sweep(client: Any, job_name: str | None = None, folder: str | None = None) -> int:

@@ -318,7 +318,7 @@ class JobRun:
             entrypoint=job.entrypoint, arguments=job.arguments,
             hosts=tuple(_host_spec(h, files, self._environment(credentials)) for h in self.hosts),
             sidecar=credentials.sidecar() if credentials is not None else None,
-            resources=resources, isolated=emulation.is_isolated(job))
+            resources=resources, isolated=emulation.is_isolated(job), network_pool=self.options.network_pool)
 
     def _environment(self, credentials: JobCredentials | None) -> dict[str, str]:
         """The job's env plus the region and the credentials endpoint, as SageMaker sets them; the host's AWS

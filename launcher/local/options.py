@@ -78,3 +78,6 @@ class LocalOptions:
     # Run by a DETACHED supervisor once its job has ended and its lock is released, before it exits (the CLI's
     # keeps the process warm for the next command, launcher/cli/warm.py).
     after_job: Callable[[], None] | None = None
+    # The pool a multi-host job's network is leased from and goes back to, kept while the CLI's warm process lives
+    # (network_pool.py); None: each such job makes its own network and removes it.
+    network_pool: str | None = None
