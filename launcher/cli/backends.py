@@ -71,6 +71,7 @@ def _local(choice: BackendChoice) -> LocalBackend:
     from launcher.local.workspace import jobs_root
 
     region = choice.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    after_job = warm.after_job()
     return LocalBackend(LocalOptions(
         jobs_dir=choice.jobs_dir if choice.jobs_dir is not None else jobs_root(),
         region=region,
@@ -78,8 +79,9 @@ def _local(choice: BackendChoice) -> LocalBackend:
         stop_grace_seconds=choice.stop_grace_seconds if choice.stop_grace_seconds is not None
         else DEFAULT_STOP_GRACE_SECONDS,
         supervision=Supervision.DETACHED,  # a job outlives the `byoc` that started it
-        after_job=warm.after_job(),  # and its supervisor stays, warm, for the next
-        network_pool=warm.network_pool(),  # and a multi-host job's network stays with it
+        after_job=after_job,  # and its supervisor stays, warm, for the next
+        network_pool=warm.network_pool(after_job),  # and a multi-host job's network stays with it
+        reuse_aws_session=True,  # each supervisor runs one job: a botocore session kept across forks is its own
         sample_objects=choice.sample,
         staging=choice.staging,
         resource_limits=choice.resource_limits,

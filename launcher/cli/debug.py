@@ -60,14 +60,20 @@ def clean(
     job: Annotated[str | None, typer.Argument(help="Only this job (default: every finished job)")] = None,
     jobs_dir: JobsDirOption = None,
 ) -> None:
-    """Remove what finished local jobs left in the engine (`byoc run --keep`): containers, networks, volumes."""
+    """Remove what finished local jobs left in the engine (`byoc run --keep`): containers, networks, volumes; and,
+    without a job, the networks warm runs keep for their next jobs."""
     from launcher.debug.kept import clean as clean_jobs
-    from launcher.local.cluster import engine
+    from launcher.local.cluster import drain_pool, engine
+    from launcher.local.network_pool import pool_name
 
-    removed = clean_jobs(engine(), local_backend(jobs_dir), job)
+    client = engine()
+    removed = clean_jobs(client, local_backend(jobs_dir), job)
     for name, count in removed.items():
         out.print(Text(f"{name}: {count} container(s), network(s) and volume(s) removed"))
-    if not any(removed.values()):
+    pooled = drain_pool(client, pool_name()) if job is None else 0  # networks kept for warm runs' next jobs
+    if pooled:
+        out.print(Text(f"network pool: {pooled} network(s) removed"))
+    if not any(removed.values()) and not pooled:
         out.print(Text("nothing to remove"))
 
 

@@ -32,7 +32,6 @@ DEFAULT_SECONDS = 600.0
 WARM_COMMANDS = ("run",)
 REPLY_TIMEOUT_SECONDS = 10.0  # to be answered by a warm process: it answers between two polls
 CODE = struct.Struct("!i")
-ADDRESS_PREFIX = "\0byoc-warm-"  # then the user and a hash of the installation (`address`)
 _LENGTH = struct.Struct("!I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
 _NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
@@ -230,7 +229,7 @@ def ask_to_retire(key: str) -> str:
 def address() -> str:
     """This user's address for warm processes of this Python installation (each venv has its own)."""
     prefix = hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
-    return f"{ADDRESS_PREFIX}{os.getuid()}-{prefix}"
+    return f"\0byoc-warm-{os.getuid()}-{prefix}"
 
 
 def is_ours(connection: socket.socket) -> bool:

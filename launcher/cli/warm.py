@@ -18,7 +18,9 @@ priority, cgroup, the same Python, packages and launcher files) is served: anyth
 job's supervisor, once done, takes the warm process's place. So a user has at most one per Python
 installation, and a job never runs with another environment's credentials, region or engine. The warm process
 never starts a thread, so every fork of it is safe. It holds no folder and leaves no file: its address is in
-Linux's abstract socket namespace.
+Linux's abstract socket namespace. It does keep the networks of its multi-host jobs for the next
+(launcher/local/network_pool.py), and removes them when it leaves: after BYOC_WARM_SECONDS, when told to
+retire, or on SIGTERM.
 
 What still tells a warm run from a cold one: `ps` shows the command line of the `byoc run` that started the
 warm process, and Ctrl-Z stops the client while the command goes on (it is not in the terminal's process
@@ -45,7 +47,6 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from launcher.cli.handover import (
-    ADDRESS_PREFIX,
     CODE,
     REPLY_TIMEOUT_SECONDS,
     address,
@@ -59,6 +60,7 @@ from launcher.cli.handover import (
 )
 
 POLL_SECONDS = 0.5
+DRAIN_TIMEOUT_SECONDS = 5.0  # per engine request while retiring: a hung engine must not hold a SIGTERM up
 ALONE_TIMEOUT_SECONDS = 2.0  # for the finished job's last threads to end before the supervisor lingers
 _in_warm_child = False  # set in a command's process forked from a warm one: its job's supervisor will not linger
 
@@ -76,10 +78,15 @@ def after_job() -> Callable[[], None] | None:
         return None
 
 
-def network_pool() -> str | None:
-    """The pool of networks of this user's warm process of this installation (launcher/local/network_pool.py);
-    None while warm starts are off: then each multi-host job removes its own network."""
-    return address().removeprefix(ADDRESS_PREFIX) if warm_seconds() > 0 else None
+def network_pool(after: Callable[[], None] | None) -> str | None:
+    """The pool this `byoc`'s jobs keep their networks in (launcher/local/network_pool.py), when a warm process will
+    be there to remove them: the job's supervisor lingers (`after`, from `after_job`), or this command runs in a
+    warm process's child. None otherwise: each job removes its own network."""
+    if warm_seconds() <= 0 or (after is None and not _in_warm_child):
+        return None
+    from launcher.local.network_pool import pool_name
+
+    return pool_name()
 
 
 def linger(key: str) -> None:
@@ -109,17 +116,15 @@ def _retire_now(signum: int, _: object) -> NoReturn:
 
 
 def _drain_network_pool() -> None:
-    """Remove the networks this warm process kept for multi-host jobs (launcher/local/network_pool.py) as it
-    retires; those a job still holds stay for the next warm process of this address."""
-    pool = network_pool()
-    if pool is None:
-        return
+    """Remove the networks kept for this process's jobs (launcher/local/network_pool.py) as it retires; those a
+    job still holds stay for the next warm process of the pool."""
     from launcher.local.cluster import drain_pool, engine
+    from launcher.local.network_pool import pool_name
 
     with contextlib.suppress(Exception):  # an engine gone or failing: a retiring process has no one to tell
-        client = engine()
+        client = engine(timeout=DRAIN_TIMEOUT_SECONDS)
         try:
-            drain_pool(client, pool)
+            drain_pool(client, pool_name())
         finally:
             client.close()
 

@@ -114,9 +114,10 @@ class LocalBackend:
     def wait(self, job_name: str) -> JobStatus:
         workspace = self._workspace(job_name)
         watch = EndWatch(workspace)
-        with RecordChanges(workspace) as changes:
-            while not watch.ended():
-                changes.pause(WAIT_POLL_SECONDS)
+        if not watch.ended():  # a job followed to its end (`byoc run`) needs no watch
+            with RecordChanges(workspace) as changes:
+                while not watch.ended():
+                    changes.pause(WAIT_POLL_SECONDS)
         return self._status(workspace)
 
     def stop(self, job_name: str, cause: StopCause = StopCause.REQUESTED, *, kill: bool = False) -> None:

@@ -2,7 +2,9 @@
 
 The only module that talks to the engine (docker-py has no type hints; it stays behind this one).
 Everything it creates carries the labels below, so `byoc` and the tests can find and sweep it, and
-`Cluster` is a context manager that removes its containers and network however the job ends.
+`Cluster` is a context manager that removes its containers and network however the job ends. A network
+leased from a pool (network_pool.py) carries the pool's label instead of the job's, and goes back to the
+pool, with none of the job's containers on it.
 
 With a `SidecarSpec` (a job with AWS credentials, see credentials.py) each host is two containers: a
 sidecar that owns the host's network namespace (its name, alias and address on the job's network, or
@@ -26,11 +28,17 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 
-from requests.exceptions import RequestException
-
 from launcher.errors import EngineError
 from launcher.local import network_pool
-from launcher.local.dockerpy import APIError, DeviceRequest, DockerException, ImageNotFound, NotFound, docker
+from launcher.local.dockerpy import (
+    APIError,
+    DeviceRequest,
+    DockerException,
+    ImageNotFound,
+    NotFound,
+    RequestException,
+    docker,
+)
 from launcher.local.network_pool import LABEL_POOL, Lease
 from launcher.local.resources import EngineCapacity, HostResources
 
@@ -51,6 +59,7 @@ CLEAR_POLL_SECONDS = 0.2
 ISOLATED_NETWORK: Mapping[str, Any] = {"internal": True, "options": {"com.docker.network.bridge.inhibit_ipv4": "true"}}
 MAX_PARALLEL_REQUESTS = 16  # create and start requests in flight at once: the engine serialises more anyway
 ENGINE_ADDRESS = ("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")  # what docker-py's from_env reads
+REQUEST_TIMEOUT_SECONDS = 60.0  # docker-py's own default
 
 T = TypeVar("T")
 
@@ -92,26 +101,38 @@ class ClusterSpec:
     network_pool: str | None = None
 
 
-def engine(hosts: int = 1) -> Any:
+def engine(hosts: int = 1, timeout: float = REQUEST_TIMEOUT_SECONDS) -> Any:
     """A docker-py client of an engine that answers, or an EngineError saying how to get an engine.
 
     Each host holds two long requests open (wait, logs) while stops and removals run: size the
     connection pool for that, or urllib3 opens and discards connections under load. docker-py asks the
     engine its API version when a client is made, which proves it answers; this process remembers the
     version per engine address, so its later clients (and those of the processes it forks: a job's
-    supervisor, a warm `byoc`'s commands) only ping it, in a fifth of the time.
+    supervisor, a warm `byoc`'s commands) only ping it, in a fifth of the time. A remembered version the
+    engine refuses (it was replaced meanwhile) is forgotten, and the version asked again.
     """
     address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
-    known = _api_versions.get(address)
+    known = _api_versions.pop(address, None)
     try:
-        client = docker.from_env(version=known, max_pool_size=4 * hosts + 8)
-        if known is not None:
-            client.ping()
+        client = _answering(docker.from_env(version=known, timeout=timeout, max_pool_size=4 * hosts + 8), known)
     except (DockerException, RequestException) as exc:
-        raise EngineError(
-            f"no Docker engine answers ({exc}); start one (`make engine` installs and starts dockerd)"
-        ) from exc
+        if known is None:
+            raise EngineError(
+                f"no Docker engine answers ({exc}); start one (`make engine` installs and starts dockerd)"
+            ) from exc
+        return engine(hosts, timeout)
     _api_versions[address] = str(client.api.api_version)
+    return client
+
+
+def _answering(client: Any, known: str | None) -> Any:
+    """`client`, once the engine answered it (docker-py asked its version, else a ping); closed if it did not."""
+    if known is not None:
+        try:
+            client.ping()
+        except BaseException:
+            client.close()
+            raise
     return client
 
 
@@ -231,22 +252,38 @@ class Cluster:
 
     def _lease_network(self, pool: str) -> str:
         """A free network of the pool, or a new one of it; its ID. A network that still has containers on it (its
-        last job's process was killed with them) is left for `byoc clean`."""
+        last job's process was killed with them) is left for `byoc clean`; one removed since it was listed (its
+        pool being drained) is passed over."""
         api, kind = self.client.api, network_pool.kind(pool, self.spec.isolated)
         for found in api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]}):
-            lease = network_pool.lease(str(found["Id"]))
+            lease = network_pool.lease(str(found["Name"]))
             if lease is None:
                 continue
-            if api.inspect_network(lease.network).get("Containers"):
-                lease.release()
-                continue
-            self._lease = lease
-            return lease.network
-        created = api.create_network(f"byoc-pool-{secrets.token_hex(4)}", driver="bridge", check_duplicate=True,
-                                     labels={LABEL_KIT: KIT, LABEL_POOL: kind},
-                                     **(ISOLATED_NETWORK if self.spec.isolated else {}))
-        self._lease = network_pool.lease(str(created["Id"]))  # no other job knows of it yet
+            try:
+                free = not api.inspect_network(found["Id"]).get("Containers")
+            except APIError:
+                free = False
+            if free:
+                self._lease = lease
+                return str(found["Id"])
+            lease.release()
+        lease = network_pool.lease(network_pool.new_name())  # taken first: a drain cannot remove it meanwhile
+        if lease is None:
+            raise EngineError("could not lease a new network of the pool: its name is taken")
+        try:
+            created = api.create_network(lease.name, driver="bridge", check_duplicate=True,
+                                         labels={LABEL_KIT: KIT, LABEL_POOL: kind},
+                                         **(ISOLATED_NETWORK if self.spec.isolated else {}))
+        except BaseException:
+            lease.release()
+            raise
+        self._lease = lease
         return str(created["Id"])
+
+    def _pool_has_room(self, pool: str) -> bool:
+        """Whether the pool keeps fewer than `MAX_KEPT` networks of this job's kind, its own included."""
+        kind = network_pool.kind(pool, self.spec.isolated)
+        return len(self.client.api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]})) <= network_pool.MAX_KEPT
 
     def _named(self, create: Callable[[str], T], name: str) -> T:
         """`create(name)`, or, when the engine holds that name already, `create` under the name with the job's tag."""
@@ -417,12 +454,16 @@ class Cluster:
         if opener is not None:
             opener.shutdown(wait=True)
         lease, self._lease = self._lease, None
-        if network is not None and network.exception() is None:
-            name = network.result()
-            if lease is None or keep:  # a kept host's container stays on it: the network goes
-                _quiet(lambda: self.client.api.remove_network(name))
-        if lease is not None:
-            lease.release()  # for the pool's next job, with none of this job's containers on it
+        try:
+            if network is not None and network.exception() is None:
+                name = network.result()
+                pool = self.spec.network_pool
+                # A kept host's container stays on it, or the pool is full: the network goes.
+                if lease is None or pool is None or keep or not self._pool_has_room(pool):
+                    _quiet(lambda: self.client.api.remove_network(name))
+        finally:
+            if lease is not None:
+                lease.release()  # for the pool's next job, with none of this job's containers on it
 
     def _each(self, action: Callable[[str], None]) -> None:
         _in_parallel(action, list(self.containers.values()))
@@ -452,16 +493,20 @@ def _limits(resources: HostResources) -> dict[str, Any]:
     return options
 
 
-def drain_pool(client: Any, pool: str) -> None:
-    """Remove the pool's networks (network_pool.py) that no job holds: its warm process is retiring."""
+def drain_pool(client: Any, pool: str) -> int:
+    """Remove the pool's networks (network_pool.py) that no job holds (its warm process is retiring, or `byoc
+    clean`); how many were removed."""
+    removed = 0
     for found in client.api.networks(filters={"label": [LABEL_POOL]}):
-        lease = network_pool.lease(str(found["Id"])) if network_pool.in_pool(found.get("Labels"), pool) else None
+        lease = network_pool.lease(str(found["Name"])) if network_pool.in_pool(found.get("Labels"), pool) else None
         if lease is not None:
             try:
-                with contextlib.suppress(APIError):  # gone already, or a killed job's containers on it: `byoc clean`
-                    client.api.remove_network(lease.network)
+                with contextlib.suppress(APIError):  # gone already, or a killed job's containers still on it
+                    client.api.remove_network(found["Id"])
+                    removed += 1
             finally:
                 lease.release()
+    return removed
 
 
 def sweep(client: Any, job_name: str | None = None, folder: str | None = None) -> int:

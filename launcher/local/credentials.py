@@ -147,18 +147,20 @@ def _archive(files: Mapping[PurePosixPath | Path, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def launcher_credentials() -> tuple[Any, str | None]:
+def launcher_credentials(reuse_session: bool = False) -> tuple[Any, str | None]:
     """The launcher's botocore credentials, already usable, or None and why not.
 
-    The chain is walked afresh each time (the user may have logged in since), in botocore's session for the
-    environment and AWS config files as they are now (`_session`).
+    The chain is walked afresh each time (the user may have logged in since), in a new botocore session, or
+    with `reuse_session` in this process's session for the environment and AWS config files as they are now
+    (`_session`; only for a process that runs one job).
     """
     import botocore.credentials
     import botocore.exceptions
+    import botocore.session
 
     try:
-        with _SESSION_LOCK:  # a botocore session loads its config lazily, and jobs may start at once (`byoc serve`)
-            credentials = botocore.credentials.create_credential_resolver(_session()).load_credentials()
+        session = _session() if reuse_session else botocore.session.get_session()
+        credentials = botocore.credentials.create_credential_resolver(session).load_credentials()
         if credentials is None:
             return None, "the launcher has no AWS credentials (boto3 found none)"
         served(credentials)  # fails now, before the job starts, if they cannot be had
@@ -167,15 +169,13 @@ def launcher_credentials() -> tuple[Any, str | None]:
     return credentials, None
 
 
-_SESSION_LOCK = threading.Lock()
-
-
 def _session() -> Any:
     """botocore's session for this environment and these AWS config files.
 
     Making one takes about 10 ms of CPU, and a job's staging, running meanwhile under the same GIL, waits
     for it. So it is made once per process and kept while the environment and the files (their paths,
-    inodes, sizes and times) stay the same: a warm `byoc` (launcher/cli/warm.py) hands it to every job.
+    inodes, sizes and times) stay the same: a warm `byoc` (launcher/cli/warm.py) hands it to every job's
+    supervisor. botocore sessions are not to be shared by threads, hence one job per process.
     """
     environment = tuple(sorted(os.environ.items()))
     return _session_for(environment, tuple(_file_state(path) for path in _config_files()))
@@ -205,16 +205,17 @@ def _file_state(path: Path) -> tuple[int, int, int] | None:
 class CredentialsResolver:
     """Resolves the launcher's credentials in a thread, so staging goes on meanwhile; `result()` waits for it."""
 
-    def __init__(self, image: str, check_image: Callable[[str], str | None]) -> None:
+    def __init__(self, image: str, check_image: Callable[[str], str | None], reuse_session: bool = False) -> None:
         self._image = image
         self._check_image = check_image
+        self._reuse_session = reuse_session
         self._result: tuple[JobCredentials | None, str | None] = (None, "not resolved")
         self._thread = threading.Thread(target=self._resolve, name="credentials", daemon=True)
         self._thread.start()
 
     def _resolve(self) -> None:
         try:
-            credentials, why = launcher_credentials()
+            credentials, why = launcher_credentials(self._reuse_session)
             if credentials is not None:
                 why = self._check_image(self._image)
             self._result = (JobCredentials(credentials, self._image), None) if why is None else (None, why)

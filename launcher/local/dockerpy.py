@@ -27,5 +27,6 @@ _import_without_paramiko()
 import docker  # noqa: E402
 from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # noqa: E402
 from docker.types import DeviceRequest  # noqa: E402
+from requests.exceptions import RequestException  # noqa: E402  # what docker-py lets through of its transport
 
-__all__ = ["APIError", "DeviceRequest", "DockerException", "ImageNotFound", "NotFound", "docker"]
+__all__ = ["APIError", "DeviceRequest", "DockerException", "ImageNotFound", "NotFound", "RequestException", "docker"]

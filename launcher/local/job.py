@@ -125,7 +125,8 @@ class JobRun:
             self.client = client = engine(len(hosts))
             isolated = emulation.is_isolated(job)  # an isolated job's containers get no credentials
             resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
-                                                                 lambda image: image_missing(client, image))
+                                                                 lambda image: image_missing(client, image),
+                                                                 self.options.reuse_aws_session)
             info = client.info()  # once: the engine's size and where it runs
             resources = host_resources(instance_type(job.instance_type), len(hosts), engine_capacity(info),
                                        keeper.notice, limits=self.options.resource_limits,

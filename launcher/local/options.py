@@ -81,3 +81,7 @@ class LocalOptions:
     # The pool a multi-host job's network is leased from and goes back to, kept while the CLI's warm process lives
     # (network_pool.py); None: each such job makes its own network and removes it.
     network_pool: str | None = None
+    # Resolve the launcher's AWS credentials in one botocore session per process, kept while the environment and
+    # AWS config files stay the same (credentials.py): for processes that run one job each, as the CLI's
+    # supervisors do. False: a session of its own for each job (`byoc serve` runs many at once in one process).
+    reuse_aws_session: bool = False
