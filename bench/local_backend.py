@@ -26,10 +26,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report, timed, user_network
+from bench.timing import MIN_ROUNDS, Result, Target, median_times, report, user_network
 
 IMAGE = "byoc/base:latest"
 DOCKER = shutil.which("docker") or "docker"
@@ -78,12 +77,6 @@ def run_docker(data: Path, out_root: Path, count: int, network: str | None = Non
         raise RuntimeError("a plain docker run failed")
 
 
-def times(measures: Mapping[str, Callable[[], None]], rounds: int) -> dict[str, float]:
-    """Each measure's median time over interleaved rounds."""
-    return medians(interleaved({name: functools.partial(timed, measure) for name, measure in measures.items()},
-                               rounds))
-
-
 def main(rounds: int = MIN_ROUNDS) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="byoc-bench-") as tmp, user_network() as network:
@@ -96,8 +89,8 @@ def main(rounds: int = MIN_ROUNDS) -> list[Result]:
             measures = {"docker": docker, "byoc": functools.partial(run_byoc, job, root / "jobs")}
             if count > 1:
                 measures["named"] = functools.partial(run_docker, data, root / "plain", count, network)
-            found = times(measures, rounds)
-            cold = times({"docker": docker, "cold": functools.partial(run_byoc, job, root / "jobs", cold=True)},
+            found = median_times(measures, rounds)
+            cold = median_times({"docker": docker, "cold": functools.partial(run_byoc, job, root / "jobs", cold=True)},
                          rounds)
             results.append(report(f"local backend, {count} instance(s) vs {count} parallel docker run(s)",
                                   found["byoc"], found["docker"], target=target))

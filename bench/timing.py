@@ -11,6 +11,7 @@ higher), printed with 4 significant digits; PASS or MISS is decided on the unrou
 from __future__ import annotations
 
 import contextlib
+import functools
 import resource
 import secrets
 import shutil
@@ -74,6 +75,12 @@ def interleaved(measures: Mapping[str, Callable[[], float]], rounds: int) -> dic
         for name in names if round_number % 2 == 0 else reversed(names):
             results[name].append(measures[name]())
     return results
+
+
+def median_times(measures: Mapping[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Each action's median wall time over interleaved rounds."""
+    return medians(interleaved({name: functools.partial(timed, action) for name, action in measures.items()},
+                               rounds))
 
 
 def medians(results: Mapping[str, Sequence[float]]) -> dict[str, float]:

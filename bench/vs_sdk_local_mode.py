@@ -3,8 +3,9 @@
     python -m bench.vs_sdk_local_mode [--files 8] [--seconds 1000] [--rounds 3]
 
 The sklearn image's pca_ecg job on generated ECG recordings, with 1 and with 2 instances, its input
-ShardedByS3Key. Each round runs all three, in an order reversed every other round, each as a fresh
-process (what a user waits for, interpreter start-up and imports included):
+ShardedByS3Key. Each comparison (byoc run and docker run; SDK local mode and docker run; SDK local mode and
+byoc run) is timed in rounds of its own, in an order reversed every other round, each run a fresh process
+(what a user waits for, interpreter start-up and imports included):
 
     docker run   one `docker run --rm` per host, started at once, each with its share of the files
                  bind-mounted (shares prepared before the clock starts): the floor
@@ -25,6 +26,7 @@ Needs docker compose: the v2 plugin, or `docker-compose` (Debian: `apt-get insta
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -36,7 +38,7 @@ from pathlib import Path
 
 from bench.local_backend import BYOC, DOCKER
 from bench.pca_job import OutputMismatch, max_difference
-from bench.timing import MIN_ROUNDS, Result, Target, interleaved, medians, report, timed
+from bench.timing import MIN_ROUNDS, Result, Target, median_times, report
 from examples.data.generate import write_ecg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -204,11 +206,13 @@ def _compare(python: Path, files: int, seconds: float, rounds: int) -> list[Resu
             job = job_file(root, data, outs["byoc"], count)
             sdk = SdkRuns(python, data, outs["sdk"], count)
             run_byoc(job, root / "jobs")  # untimed: the timed runs start warm, as a user's second run does
-            found = medians(interleaved({
-                "docker": lambda: timed(lambda: run_docker(folders, outs["docker"])),  # noqa: B023
-                "byoc": lambda: timed(lambda: run_byoc(job, root / "jobs")),  # noqa: B023
-                "sdk": lambda: timed(sdk),  # noqa: B023
-            }, rounds))
+            docker = functools.partial(run_docker, folders, outs["docker"])
+            byoc = functools.partial(run_byoc, job, root / "jobs")
+            # Each pair interleaved on its own: an SDK run leaves the machine busy (compose, its containers going)
+            # for whichever run comes next, and must not come before only one of the two it is compared with.
+            found = median_times({"docker": docker, "byoc": byoc}, rounds)
+            peer = median_times({"docker": docker, "sdk": sdk}, rounds)
+            against_byoc = median_times({"byoc": byoc, "sdk": sdk}, rounds)
             differences = {side: compared(out, reference) for side, out in outs.items()}
             read = sdk.files_read()
             print(f"{count} instance(s): max |difference| from one docker run: "
@@ -226,10 +230,10 @@ def _compare(python: Path, files: int, seconds: float, rounds: int) -> list[Resu
             results += [
                 report(f"byoc run vs docker run, pca_ecg, {count} instance(s)", found["byoc"], found["docker"],
                        target=BYOC_TARGET),
-                report(f"SDK v2 local mode vs docker run, pca_ecg, {count} instance(s)", found["sdk"],
-                       found["docker"], note=work),
-                report(f"SDK v2 local mode vs byoc run, pca_ecg, {count} instance(s)", found["sdk"], found["byoc"],
-                       target=SDK_TARGET, note="ratio = how many times faster byoc run is"),
+                report(f"SDK v2 local mode vs docker run, pca_ecg, {count} instance(s)", peer["sdk"],
+                       peer["docker"], note=work),
+                report(f"SDK v2 local mode vs byoc run, pca_ecg, {count} instance(s)", against_byoc["sdk"],
+                       against_byoc["byoc"], target=SDK_TARGET, note="ratio = how many times faster byoc run is"),
             ]
     return results
 
