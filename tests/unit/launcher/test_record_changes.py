@@ -10,20 +10,10 @@ from pathlib import Path
 
 from launcher.local import record as records
 from launcher.local.changes import RecordChanges
-from launcher.local.record import JobRecord
 from launcher.local.workspace import JobWorkspace
+from tests.unit.launcher.test_end_watch import running_job
 
 LONG = 30.0  # a pause that would fail the test's time limit if it were not cut short
-
-
-def running_job(tmp_path: Path) -> tuple[JobWorkspace, JobRecord]:
-    workspace = JobWorkspace(tmp_path / "followed")
-    workspace.folder.mkdir()
-    record = JobRecord(job_name="followed", job_arn="arn:aws:sagemaker:us-east-1:000000000000:processing-job/followed",
-                       status="InProgress", image_uri="byoc/base:latest", workspace=str(workspace.folder),
-                       creation_time=records.now())
-    records.save(record, workspace.record_file)
-    return workspace, record
 
 
 def test_a_pause_ends_when_the_record_is_saved(tmp_path: Path) -> None:
