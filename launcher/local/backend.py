@@ -175,11 +175,10 @@ class _NoticeReader:
     def __init__(self, workspace: JobWorkspace) -> None:
         self.workspace = workspace
         self.seen = 0
-        self._record: tuple[int, int, int] | None = None  # inode, time, size: each save renames a new file in
+        self._record: tuple[int, int, int] | None = None  # the record's last stamp read (record.stamp)
 
     def read(self) -> list[LogEvent]:
-        found = os.stat(self.workspace.record_file)
-        record = (found.st_ino, found.st_mtime_ns, found.st_size)
+        record = records.stamp(self.workspace.record_file)
         if record == self._record:
             return []  # not read again: a follower asks many times a second
         self._record = record

@@ -235,27 +235,34 @@ class Cluster:
         self.spec = spec
 
     def _create_network(self) -> str:
-        """The job's network; its ID. Engines before API 1.44 make a second network of a taken name unless told."""
-        def create(name: str) -> str:
-            created = self.client.api.create_network(
-                name, driver="bridge", check_duplicate=True,
-                labels=labels(self.spec.job_name, folder=self.spec.folder),
-                **(ISOLATED_NETWORK if self.spec.isolated else {}))
-            return str(created["Id"])
-
+        """The job's network; its ID."""
         try:
             if self.spec.network_pool is not None:
                 return self._lease_network(self.spec.network_pool)
-            return self._named(create, f"byoc-{self.spec.job_name}")
+            marks = labels(self.spec.job_name, folder=self.spec.folder)
+            return self._named(lambda name: self._new_network(name, marks), f"byoc-{self.spec.job_name}")
         except APIError as exc:
             raise EngineError(f"could not create the job's network: {exc.explanation or exc}") from exc
+
+    def _new_network(self, name: str, marks: dict[str, str]) -> str:
+        """A new network for the job's hosts, labelled `marks`; its ID. Engines before API 1.44 make a second network
+        of a taken name unless told."""
+        created = self.client.api.create_network(name, driver="bridge", check_duplicate=True, labels=marks,
+                                                 **(ISOLATED_NETWORK if self.spec.isolated else {}))
+        return str(created["Id"])
+
+    def _pooled(self, pool: str) -> list[dict[str, Any]]:
+        """The engine's networks of the pool of this job's kind."""
+        kind = network_pool.kind(pool, self.spec.isolated)
+        found: list[dict[str, Any]] = self.client.api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]})
+        return found
 
     def _lease_network(self, pool: str) -> str:
         """A free network of the pool, or a new one of it; its ID. A network that still has containers on it (its
         last job's process was killed with them) is left for `byoc clean`; one removed since it was listed (its
         pool being drained) is passed over."""
-        api, kind = self.client.api, network_pool.kind(pool, self.spec.isolated)
-        for found in api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]}):
+        api = self.client.api
+        for found in self._pooled(pool):
             lease = network_pool.lease(str(found["Name"]))
             if lease is None:
                 continue
@@ -271,19 +278,17 @@ class Cluster:
         if lease is None:
             raise EngineError("could not lease a new network of the pool: its name is taken")
         try:
-            created = api.create_network(lease.name, driver="bridge", check_duplicate=True,
-                                         labels={LABEL_KIT: KIT, LABEL_POOL: kind},
-                                         **(ISOLATED_NETWORK if self.spec.isolated else {}))
+            created = self._new_network(lease.name, {LABEL_KIT: KIT,
+                                                     LABEL_POOL: network_pool.kind(pool, self.spec.isolated)})
         except BaseException:
             lease.release()
             raise
         self._lease = lease
-        return str(created["Id"])
+        return created
 
     def _pool_has_room(self, pool: str) -> bool:
         """Whether the pool keeps fewer than `MAX_KEPT` networks of this job's kind, its own included."""
-        kind = network_pool.kind(pool, self.spec.isolated)
-        return len(self.client.api.networks(filters={"label": [f"{LABEL_POOL}={kind}"]})) <= network_pool.MAX_KEPT
+        return len(self._pooled(pool)) <= network_pool.MAX_KEPT
 
     def _named(self, create: Callable[[str], T], name: str) -> T:
         """`create(name)`, or, when the engine holds that name already, `create` under the name with the job's tag."""

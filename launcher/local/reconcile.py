@@ -8,7 +8,6 @@ and nothing it started keeps running unsupervised.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import replace
 
@@ -60,8 +59,7 @@ class EndWatch:
         self._next_check = 0.0
 
     def ended(self) -> bool:
-        found = os.stat(self.workspace.record_file)
-        seen = (found.st_ino, found.st_mtime_ns, found.st_size)
+        seen = records.stamp(self.workspace.record_file)
         now = time.monotonic()
         if seen == self._seen and now < self._next_check:
             return False

@@ -124,6 +124,13 @@ def save(record: JobRecord, file: Path) -> None:
     os.replace(tmp, file)
 
 
+def stamp(file: Path) -> tuple[int, int, int]:
+    """What tells one save of a record from another without reading it: each save renames a new file in (`save`),
+    so its inode, time and size."""
+    found = os.stat(file)
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
 def save_request(request: Mapping[str, Any], file: Path) -> None:
     file.write_text(json.dumps(request, indent=2) + "\n", encoding="utf-8")
 

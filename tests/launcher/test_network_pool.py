@@ -4,6 +4,7 @@ removed, and a drain that leaves the networks jobs hold."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -34,8 +35,10 @@ def pooled(pool: str) -> dict[str, int]:
     found = {}
     for network in client.networks.list(filters={"label": [LABEL_POOL]}):
         if network_pool.in_pool(network.attrs.get("Labels"), pool):
-            network.reload()
-            found[network.name] = len(network.attrs.get("Containers") or {})
+            with contextlib.suppress(docker.errors.NotFound):  # removed since it was listed
+                network.reload()
+                found[network.name] = len(network.attrs.get("Containers") or {})
+    client.close()
     return found
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from launcher.cli import handover
 from launcher.local import record as records
-from launcher.local.dockerpy import NotFound, docker
-from launcher.local.network_pool import LABEL_POOL
+from launcher.local.network_pool import pool_name
+from tests.launcher.test_network_pool import pooled
 from tests.launcher.test_seam import containers_of, job_file, wait_for_end, wait_until_sleeping
 
 BYOC = str(Path(sys.executable).parent / "byoc")
@@ -354,25 +354,13 @@ def test_a_warm_run_started_with_ctrl_c_ignored_runs_its_command_with_ctrl_c_ign
     assert wait_for_end(tmp_path, "background").status == "Completed"
 
 
-def pooled_networks() -> dict[str, int]:
-    """The kit's pooled networks in the engine: ID -> how many containers are on it."""
-    client = docker.from_env()
-    found = {}
-    try:
-        for network in client.api.networks(filters={"label": [LABEL_POOL]}):
-            with contextlib.suppress(NotFound):  # removed since it was listed
-                found[network["Id"]] = len(client.api.inspect_network(network["Id"]).get("Containers") or {})
-    finally:
-        client.close()
-    return found
-
-
 def test_a_warm_multi_host_job_reuses_the_last_ones_network_which_goes_when_the_warm_process_retires(
     tmp_path: Path,
 ) -> None:
     handover.retire()
     env = environment(tmp_path)
-    before = pooled_networks()
+    pool = pool_name()  # the warm process's: same user, installation, machine, namespace and engine
+    before = pooled(pool)
     linger = ["--sleep-on", "algo-1=2", "--sleep-on", "algo-2=2"]  # a host's name resolves only while it runs
     job_file(tmp_path, "pair-1", "--resolve", *linger, "--write", "out", instance_count=2)
     job_file(tmp_path, "pair-2", "--resolve", *linger, "--write", "out", instance_count=2)
@@ -381,12 +369,12 @@ def test_a_warm_multi_host_job_reuses_the_last_ones_network_which_goes_when_the_
                                 env=env, timeout=120, check=False, cwd=tmp_path)
         assert result.returncode == 0, result.stderr
         assert not containers_of(name), "the job's containers outlived it"
-        pooled = {network: on for network, on in pooled_networks().items() if network not in before}
-        assert list(pooled.values()) == [0], f"after {name}: one pooled network with no container on it: {pooled}"
+        kept = {network: on for network, on in pooled(pool).items() if network not in before}
+        assert list(kept.values()) == [0], f"after {name}: one pooled network with no container on it: {kept}"
         if name == "pair-1":
-            first = next(iter(pooled))
+            first = next(iter(kept))
             assert eventually(lambda: warm_pid() == supervisor_of(tmp_path, "pair-1")), "no warm process owns it"
         else:
-            assert next(iter(pooled)) == first, "the second job made a network of its own"
+            assert next(iter(kept)) == first, "the second job made a network of its own"
     assert handover.retire()
-    assert eventually(lambda: first not in pooled_networks()), "the retired warm process left its network"
+    assert eventually(lambda: first not in pooled(pool)), "the retired warm process left its network"
