@@ -6,8 +6,6 @@ when first used, so `byoc`'s entry point (launcher.cli) starts without the job d
 
 from __future__ import annotations
 
-import importlib
-
 TYPE_CHECKING = False  # not typing's: importing typing alone would double this module's import time
 if TYPE_CHECKING:
     from typing import Any
@@ -48,6 +46,8 @@ def __dir__() -> list[str]:
 def __getattr__(name: str) -> Any:
     if name not in _HOME_OF:
         raise AttributeError(f"module 'launcher' has no attribute {name!r}")
+    import importlib  # here: `byoc`'s entry point imports this package, and importlib imports warnings
+
     return getattr(importlib.import_module(_HOME_OF[name]), name)
 
 

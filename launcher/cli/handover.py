@@ -1,10 +1,12 @@
 """The client half of a warm `byoc run` (warm.py): hand the command line and its streams to a warm process.
 
-Imported before anything else by `byoc`'s entry point, so only light modules of the standard library: the
-point is to start in a few hundredths of a second.
+Imported before anything else by `byoc`'s entry point, so only modules of the standard library written in C
+(and struct): the point is to start in a few hundredths of a second, and json, socket, signal and hashlib
+would each take longer to import than all the rest (they import re, enum, functools, OpenSSL).
 
-The exchange, on a unix socket of the abstract namespace (no file anywhere), each message length-prefixed
-JSON, once each side has checked that the other is a process of its own user in its own namespaces:
+The exchange, on a unix socket of the abstract namespace (no file anywhere), each message a length-prefixed
+`marshal` of a dict of plain values (both ends are the same Python: its prefix is in the address), once each
+side has checked that the other is a process of its own user in its own namespaces:
     client -> warm   {"key", "argv", "cwd", "ignore_sigint"} with stdin, stdout and stderr attached
     warm   -> client {"pid"} from the child that will run the command (or {"declined"}: run it cold)
     client -> warm   {"go"}: the child runs the command; without it (the client gone, or gone cold) it leaves
@@ -13,14 +15,14 @@ JSON, once each side has checked that the other is a process of its own user in 
 
 from __future__ import annotations
 
-import hashlib
-import json
+import _signal  # type: ignore[import-not-found]  # no stub; the C module under signal, which imports enum
+import _socket
+import marshal
 import os
 import resource
-import signal
-import socket
 import struct
 import sys
+import zlib
 
 TYPE_CHECKING = False  # not typing's: importing typing alone takes longer than the rest of this module
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ REPLY_TIMEOUT_SECONDS = 10.0  # to be answered by a warm process: it answers bet
 CODE = struct.Struct("!i")
 _LENGTH = struct.Struct("!I")
 _PEER = struct.Struct("3i")  # struct ucred: pid, uid, gid
+_FD = struct.Struct("i")
 _NAMESPACES = ("mnt", "pid", "user", "net", "ipc", "uts", "cgroup")
 # A sandbox the client runs in (no new privileges, seccomp, fewer capabilities; an LSM label is read apart)
 _CONFINEMENT = ("NoNewPrivs:", "Seccomp:", "Seccomp_filters:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
@@ -50,8 +53,9 @@ def warm_seconds() -> float:
 
 
 def fingerprint() -> str:
-    """A digest of all a command's run depends on besides its arguments: processes with equal fingerprints run it
-    alike. Raises OSError where it cannot be taken (a working folder that was removed)."""
+    """All a command's run depends on besides its arguments, as one text: processes with equal fingerprints run it
+    alike. Sent and compared whole (some kilobytes; a digest would need hashlib). Raises OSError where it cannot
+    be taken (a working folder that was removed)."""
     mask = os.umask(0o22)
     os.umask(mask)
     here = os.stat(".")  # a folder removed and made again under the same name is another folder
@@ -63,10 +67,9 @@ def fingerprint() -> str:
                sorted(os.sched_getaffinity(0)),
                [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
                 if name.startswith("RLIMIT_")])
-    material = repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
-                     sorted((name, value) for name, value in os.environ.items() if name not in _SHELL_ONLY),
-                     _launcher_files(), [_modified(entry) for entry in sys.path]))
-    return hashlib.sha256(material.encode()).hexdigest()
+    return repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
+                 sorted((name, value) for name, value in os.environ.items() if name not in _SHELL_ONLY),
+                 _launcher_files(), [_modified(entry) for entry in sys.path]))
 
 
 def _read(path: str) -> str:
@@ -117,7 +120,8 @@ def hand_over(argv: list[str]) -> int | None:
     except OSError:
         return None
     runner = _Runner()
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
         try:
             connection.settimeout(REPLY_TIMEOUT_SECONDS)
             connection.connect(address())
@@ -125,9 +129,9 @@ def hand_over(argv: list[str]) -> int | None:
                 return None  # someone else's: run cold
             # Taken only once a warm process of ours answers: a cold run with none pays nothing for it
             request = {"key": fingerprint(), "argv": argv, "cwd": os.getcwd(),
-                       "ignore_sigint": signal.getsignal(signal.SIGINT) == signal.SIG_IGN}
+                       "ignore_sigint": _signal.getsignal(_signal.SIGINT) == _signal.SIG_IGN}
             runner.catch_signals()
-            socket.send_fds(connection, [frame(request)], [0, 1, 2])
+            send_with_streams(connection, frame(request), (0, 1, 2))
             pid = receive(connection).get("pid")
             if not isinstance(pid, int):
                 raise ValueError("declined: another environment's")
@@ -145,6 +149,8 @@ def hand_over(argv: list[str]) -> int | None:
                              "code\n")
             return 1
         return int(code)
+    finally:
+        connection.close()
 
 
 class _Held(Exception):
@@ -157,7 +163,7 @@ class _Runner:
     here and meets it. A signal this process ignores (SIGINT in a background job of a script) is not caught:
     the command ignores it too."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    SIGNALS = (_signal.SIGINT, _signal.SIGTERM, _signal.SIGHUP)
 
     def __init__(self) -> None:
         self.pidfd: int | None = None
@@ -167,8 +173,8 @@ class _Runner:
 
     def catch_signals(self) -> None:
         for signum in self.SIGNALS:
-            if signal.getsignal(signum) != signal.SIG_IGN:
-                self.before[signum] = signal.signal(signum, self._forward)
+            if _signal.getsignal(signum) != _signal.SIG_IGN:
+                self.before[signum] = _signal.signal(signum, self._forward)
 
     def found(self, pid: int) -> None:
         if self.held:
@@ -183,7 +189,7 @@ class _Runner:
 
     def cold(self) -> None:
         for signum, handler in self.before.items():
-            signal.signal(signum, handler)
+            _signal.signal(signum, handler)
         if self.pidfd is not None:
             os.close(self.pidfd)
         for signum in self.held:
@@ -197,7 +203,7 @@ class _Runner:
             self.held.append(signum)  # the go is on its way: sent once it is
             return
         try:  # noqa: SIM105 - contextlib would be one more import before the command can start
-            signal.pidfd_send_signal(self.pidfd, signum)
+            _signal.pidfd_send_signal(self.pidfd, signum)
         except (ProcessLookupError, PermissionError):
             pass
 
@@ -211,49 +217,61 @@ def ask_to_retire(key: str) -> str:
     """Ask the warm `byoc` at this user's address to leave unless its fingerprint is `key`. Its answer, "staying"
     or "leaving"; "foreign" if the address is held by a process of another user or namespaces (it is sent
     nothing); "none" if nobody answered."""
+    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            connection.settimeout(REPLY_TIMEOUT_SECONDS)
-            connection.connect(address())
-            if not is_ours(connection):
-                return "foreign"
-            connection.sendall(frame({"retire": key}))
-            return "staying" if receive(connection).get("staying") else "leaving"
+        connection.settimeout(REPLY_TIMEOUT_SECONDS)
+        connection.connect(address())
+        if not is_ours(connection):
+            return "foreign"
+        connection.sendall(frame({"retire": key}))
+        return "staying" if receive(connection).get("staying") else "leaving"
     except (OSError, ValueError, EOFError):
         return "none"
+    finally:
+        connection.close()
 
 
 # --- the wire ------------------------------------------------------------------------------------------------
 
 
 def address() -> str:
-    """This user's address for warm processes of this Python installation (each venv has its own)."""
-    prefix = hashlib.sha256(sys.prefix.encode()).hexdigest()[:16]
-    return f"\0byoc-warm-{os.getuid()}-{prefix}"
+    """This user's address for warm processes of this Python installation (each venv has its own). Two prefixes
+    with one checksum would only share an address: the fingerprint still tells their processes apart."""
+    prefix = sys.prefix.encode()
+    return f"\0byoc-warm-{os.getuid()}-{zlib.crc32(prefix):08x}{zlib.adler32(prefix):08x}"
 
 
-def is_ours(connection: socket.socket) -> bool:
+def is_ours(connection: _socket.socket) -> bool:
     """Whether the other end is a process of this user in this process's namespaces (not, say, a container's
     root with the host's network, which shares the abstract socket namespace but not this machine's files)."""
-    pid, uid, _ = _PEER.unpack(connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER.size))
+    pid, uid, _ = _PEER.unpack(connection.getsockopt(_socket.SOL_SOCKET, _socket.SO_PEERCRED, _PEER.size))
     if uid != os.getuid() or pid <= 0:
         return False
     return all(_namespace(str(pid), name) == _namespace("self", name) != "" for name in ("mnt", "pid", "user"))
 
 
 def frame(message: dict[str, Any]) -> bytes:
-    data = json.dumps(message).encode()
+    data = marshal.dumps(message)
     return _LENGTH.pack(len(data)) + data
 
 
-def receive(connection: socket.socket) -> dict[str, Any]:
+def receive(connection: _socket.socket) -> dict[str, Any]:
     (length,) = _LENGTH.unpack(read(connection, _LENGTH.size))
     return message(read(connection, length))
 
 
-def receive_with_streams(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
-    """A message sent with `socket.send_fds`, and the descriptors that came with it (the caller's to close)."""
-    data, streams, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+def send_with_streams(connection: _socket.socket, data: bytes, streams: tuple[int, ...]) -> None:
+    """`data` with the descriptors `streams` attached (SCM_RIGHTS), as socket.send_fds sends them."""
+    rights = struct.pack(f"{len(streams)}i", *streams)
+    sent = connection.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, rights)])
+    connection.sendall(data[sent:])
+
+
+def receive_with_streams(connection: _socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """A message sent by `send_with_streams`, and the descriptors that came with it (the caller's to close)."""
+    data, ancillary, _, _ = connection.recvmsg(1 << 16, _socket.CMSG_LEN(3 * _FD.size))
+    streams = [fd for level, kind, rights in ancillary if (level, kind) == (_socket.SOL_SOCKET, _socket.SCM_RIGHTS)
+               for (fd,) in _FD.iter_unpack(rights[:len(rights) - len(rights) % _FD.size])]
     try:
         if len(data) < _LENGTH.size:
             raise EOFError("the client sent no message")
@@ -267,13 +285,13 @@ def receive_with_streams(connection: socket.socket) -> tuple[dict[str, Any], lis
 
 
 def message(data: bytes) -> dict[str, Any]:
-    found = json.loads(data)
+    found = marshal.loads(data)
     if not isinstance(found, dict):
         raise ValueError("not a message")
     return found
 
 
-def read(connection: socket.socket, size: int) -> bytes:
+def read(connection: _socket.socket, size: int) -> bytes:
     data = b""
     while len(data) < size:
         chunk = connection.recv(size - len(data))

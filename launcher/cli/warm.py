@@ -6,10 +6,11 @@ the engine and resolves credentials for the first time. On a small job that take
 takes to run it. So the supervisor of a job a cold `byoc` started does not exit when its job has ended: it
 waits (`linger`), with all of that done, until BYOC_WARM_SECONDS (600 unless set; 0 turns this off) have
 passed since the last command it ran. The next `byoc run` (handover.py, which needs nothing but the standard
-library) sends it its arguments, working folder and stdin, stdout and stderr. The warm process forks a child
-that runs the command as the cold process would have, in that folder, on those very streams; the client
-forwards Ctrl-C, SIGTERM and SIGHUP to it and exits with its exit code. If the client is killed, the child
-leaves at once, and the job is supervised to its end, as after a cold `byoc` was killed. The job has a
+library) sends it its arguments, working folder and stdin, stdout and stderr. While it waits, it keeps the
+engine's `docker info` no older than a few seconds (launcher/local/cluster.py `engine_info`). The warm process
+forks a child that runs the command as the cold process would have, in that folder, on those very streams; the
+client forwards Ctrl-C, SIGTERM and SIGHUP to it and exits with its exit code. If the client is killed, the
+child leaves at once, and the job is supervised to its end, as after a cold `byoc` was killed. The job has a
 supervisor of its own, as ever: forked from the child, so it starts warm too; it does not linger itself.
 
 Only a client of the same user in the same namespaces (checked both ways on the socket's peer) and of exactly
@@ -189,6 +190,7 @@ class _Warm:
         from typer.main import get_command
 
         from launcher.cli.app import app
+        from launcher.local.cluster import refresh_engine_info
 
         command = get_command(app)  # built once, for every command run here
         signal.signal(signal.SIGTERM, _retire_now)
@@ -198,6 +200,7 @@ class _Warm:
         while time.monotonic() - last < seconds:
             if self._reap():
                 last = time.monotonic()  # a command still runs (a long job followed): not idle
+            refresh_engine_info()  # every few seconds: the jobs of the commands forked from here find it taken
             try:
                 connection, _ = self.listener.accept()
             except TimeoutError:

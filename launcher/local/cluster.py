@@ -64,6 +64,11 @@ REQUEST_TIMEOUT_SECONDS = 60.0  # docker-py's own default
 T = TypeVar("T")
 
 _api_versions: dict[tuple[str | None, ...], str] = {}  # engine address -> its API version, as learnt here (engine())
+# `docker info` is used while it is younger than this: a warm `byoc` (launcher/cli/warm.py) takes it afresh every
+# INFO_REFRESH_SECONDS while it waits, so the jobs it starts find it taken.
+INFO_MAX_AGE_SECONDS = 10.0
+INFO_REFRESH_SECONDS = 5.0
+_infos: dict[tuple[str | None, ...], tuple[float, Mapping[str, Any]]] = {}  # engine address -> (when, its info)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,36 @@ def engine(hosts: int = 1, timeout: float = REQUEST_TIMEOUT_SECONDS) -> Any:
         return engine(hosts, timeout)
     _api_versions[address] = str(client.api.api_version)
     return client
+
+
+def engine_info(client: Any) -> Mapping[str, Any]:
+    """The engine's `docker info` (its size, its name and kernel, its runtimes: what changes only when the engine
+    is reconfigured and restarted), taken afresh unless this process, or the warm process it was forked from,
+    took it less than INFO_MAX_AGE_SECONDS ago. It is the slowest of the engine's answers a job waits for before
+    its containers are made (9 ms here: the engine runs runc and containerd to report their versions)."""
+    address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
+    known = _infos.get(address)
+    if known is not None and time.monotonic() - known[0] < INFO_MAX_AGE_SECONDS:
+        return known[1]
+    info: Mapping[str, Any] = client.info()
+    _infos[address] = (time.monotonic(), info)
+    return info
+
+
+def refresh_engine_info() -> None:
+    """Take the engine's info again if it is older than INFO_REFRESH_SECONDS (see `engine_info`); quietly nothing
+    if no engine answers. No connection is left open: a process forked from this one starts with none."""
+    address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
+    known = _infos.get(address)
+    if known is not None and time.monotonic() - known[0] < INFO_REFRESH_SECONDS:
+        return
+    with contextlib.suppress(EngineError, DockerException, RequestException):
+        client = engine()
+        try:
+            _infos.pop(address, None)
+            engine_info(client)
+        finally:
+            client.close()
 
 
 def _answering(client: Any, known: str | None) -> Any:

@@ -40,6 +40,7 @@ from launcher.local.cluster import (
     clear,
     engine,
     engine_capacity,
+    engine_info,
     image_missing,
 )
 from launcher.local.credentials import (
@@ -127,7 +128,7 @@ class JobRun:
             resolver = None if isolated else CredentialsResolver(self.options.credentials_image,
                                                                  lambda image: image_missing(client, image),
                                                                  self.options.reuse_aws_session)
-            info = client.info()  # once: the engine's size and where it runs
+            info = engine_info(client)  # the engine's size and where it runs
             resources = host_resources(instance_type(job.instance_type), len(hosts), engine_capacity(info),
                                        keeper.notice, limits=self.options.resource_limits,
                                        gpu_fallback=self.options.gpu_fallback)
