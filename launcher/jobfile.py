@@ -152,7 +152,7 @@ def read_job_file(path: str | os.PathLike[str]) -> JobFile:
     if name.endswith(".json"):
         text = text.replace("\t", " ")  # JSON's whitespace, but YAML refuses tabs where JSON puts them
     try:
-        root = _compose(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         what = ", ".join(part for part in (exc.context, exc.problem) if part)
@@ -165,18 +165,6 @@ def read_job_file(path: str | os.PathLike[str]) -> JobFile:
     if _is_request(root, name):
         return reader.request_file(root)
     return reader.job_file(root)
-
-
-def _compose(text: str) -> Node | None:
-    """The YAML's node tree, parsed by libyaml where PyYAML has it (a twentieth of the time); a document it
-    refuses is parsed again by PyYAML's own parser, whose messages ("... not allowed here") are the ones users
-    see in every other PyYAML tool."""
-    if not yaml.__with_libyaml__:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
-    try:
-        return yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.YAMLError:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _is_request(root: Node, name: str) -> bool:

@@ -2,10 +2,11 @@
 
 Imported before anything else by `byoc`'s entry point, so only modules of the standard library written in C
 (and struct): the point is to start in a few hundredths of a second, and json, socket, signal and hashlib
-would each take longer to import than all the rest (they import re, enum, functools, OpenSSL).
+would each take longer to import than all the rest (they import re, enum, functools, OpenSSL). So _socket,
+_signal and _blake2, the C modules under socket, signal and hashlib.
 
 The exchange, on a unix socket of the abstract namespace (no file anywhere), each message a length-prefixed
-`marshal` of a dict of plain values (both ends are the same Python: its prefix is in the address), once each
+`marshal` of a dict of plain values (format 4, read alike by every Python the launcher supports), once each
 side has checked that the other is a process of its own user in its own namespaces:
     client -> warm   {"key", "argv", "cwd", "ignore_sigint"} with stdin, stdout and stderr attached
     warm   -> client {"pid"} from the child that will run the command (or {"declined"}: run it cold)
@@ -22,7 +23,7 @@ import os
 import resource
 import struct
 import sys
-import zlib
+from _blake2 import blake2b
 
 TYPE_CHECKING = False  # not typing's: importing typing alone takes longer than the rest of this module
 if TYPE_CHECKING:
@@ -53,9 +54,9 @@ def warm_seconds() -> float:
 
 
 def fingerprint() -> str:
-    """All a command's run depends on besides its arguments, as one text: processes with equal fingerprints run it
-    alike. Sent and compared whole (some kilobytes; a digest would need hashlib). Raises OSError where it cannot
-    be taken (a working folder that was removed)."""
+    """A digest of all a command's run depends on besides its arguments (the environment's variables among it, so
+    only a digest goes over the socket): processes with equal fingerprints run it alike. Raises OSError where it
+    cannot be taken (a working folder that was removed)."""
     mask = os.umask(0o22)
     os.umask(mask)
     here = os.stat(".")  # a folder removed and made again under the same name is another folder
@@ -67,9 +68,10 @@ def fingerprint() -> str:
                sorted(os.sched_getaffinity(0)),
                [resource.getrlimit(getattr(resource, name)) for name in sorted(dir(resource))
                 if name.startswith("RLIMIT_")])
-    return repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
-                 sorted((name, value) for name, value in os.environ.items() if name not in _SHELL_ONLY),
-                 _launcher_files(), [_modified(entry) for entry in sys.path]))
+    material = repr((sys.executable, sys.version, os.getcwd(), here.st_dev, here.st_ino, world, process,
+                     sorted((name, value) for name, value in os.environ.items() if name not in _SHELL_ONLY),
+                     _launcher_files(), [_modified(entry) for entry in sys.path]))
+    return blake2b(material.encode(), digest_size=32).hexdigest()
 
 
 def _read(path: str) -> str:
@@ -217,7 +219,10 @@ def ask_to_retire(key: str) -> str:
     """Ask the warm `byoc` at this user's address to leave unless its fingerprint is `key`. Its answer, "staying"
     or "leaving"; "foreign" if the address is held by a process of another user or namespaces (it is sent
     nothing); "none" if nobody answered."""
-    connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        connection = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:  # out of descriptors
+        return "none"
     try:
         connection.settimeout(REPLY_TIMEOUT_SECONDS)
         connection.connect(address())
@@ -235,10 +240,8 @@ def ask_to_retire(key: str) -> str:
 
 
 def address() -> str:
-    """This user's address for warm processes of this Python installation (each venv has its own). Two prefixes
-    with one checksum would only share an address: the fingerprint still tells their processes apart."""
-    prefix = sys.prefix.encode()
-    return f"\0byoc-warm-{os.getuid()}-{zlib.crc32(prefix):08x}{zlib.adler32(prefix):08x}"
+    """This user's address for warm processes of this Python installation (each venv has its own)."""
+    return f"\0byoc-warm-{os.getuid()}-{blake2b(sys.prefix.encode(), digest_size=8).hexdigest()}"
 
 
 def is_ours(connection: _socket.socket) -> bool:
@@ -278,14 +281,18 @@ def receive_with_streams(connection: _socket.socket) -> tuple[dict[str, Any], li
         (length,) = _LENGTH.unpack(data[:_LENGTH.size])
         body = data[_LENGTH.size:]
         return message(body + read(connection, length - len(body))), list(streams)
-    except (OSError, ValueError, EOFError):
+    except BaseException:
         for stream in streams:
             os.close(stream)
         raise
 
 
 def message(data: bytes) -> dict[str, Any]:
-    found = marshal.loads(data)
+    """A received message; ValueError or EOFError for anything else."""
+    try:
+        found = marshal.loads(data)
+    except (TypeError, MemoryError) as error:  # an unhashable key, a length beyond memory
+        raise ValueError(f"not a message: {error}") from None
     if not isinstance(found, dict):
         raise ValueError("not a message")
     return found

@@ -108,8 +108,9 @@ def linger(key: str) -> None:
         _drain_network_pool()
 
 
-class _Retired(Exception):
-    """SIGTERM to the warm process: it retires as when its time is up."""
+class _Retired(BaseException):
+    """SIGTERM to the warm process: it retires as when its time is up. Not an Exception, so that no `except
+    Exception` on the way (docker-py's, in a refresh of the engine's info) can take it for an error."""
 
 
 def _retire_now(signum: int, _: object) -> NoReturn:
@@ -200,7 +201,8 @@ class _Warm:
         while time.monotonic() - last < seconds:
             if self._reap():
                 last = time.monotonic()  # a command still runs (a long job followed): not idle
-            refresh_engine_info()  # every few seconds: the jobs of the commands forked from here find it taken
+            if not select.select([self.listener], [], [], 0)[0]:  # no client waits: keep the engine's info fresh
+                refresh_engine_info()  # for the commands forked from here (every few seconds; bounded)
             try:
                 connection, _ = self.listener.accept()
             except TimeoutError:

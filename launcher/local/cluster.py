@@ -68,7 +68,9 @@ _api_versions: dict[tuple[str | None, ...], str] = {}  # engine address -> its A
 # INFO_REFRESH_SECONDS while it waits, so the jobs it starts find it taken.
 INFO_MAX_AGE_SECONDS = 10.0
 INFO_REFRESH_SECONDS = 5.0
+INFO_REFRESH_TIMEOUT_SECONDS = 1.0  # per request of a refresh: an engine that hangs must not hold a warm process
 _infos: dict[tuple[str | None, ...], tuple[float, Mapping[str, Any]]] = {}  # engine address -> (when, its info)
+_refreshes: dict[tuple[str | None, ...], float] = {}  # engine address -> when a refresh was last tried
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,10 @@ def engine(hosts: int = 1, timeout: float = REQUEST_TIMEOUT_SECONDS) -> Any:
     supervisor, a warm `byoc`'s commands) only ping it, in a fifth of the time. A remembered version the
     engine refuses (it was replaced meanwhile) is forgotten, and the version asked again.
     """
-    address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
+    address = _engine_address()
     known = _api_versions.pop(address, None)
+    if known is None:  # an engine met for the first time here, or one replaced since: what was known of it goes
+        _infos.pop(address, None)
     try:
         client = _answering(docker.from_env(version=known, timeout=timeout, max_pool_size=4 * hosts + 8), known)
     except (DockerException, RequestException) as exc:
@@ -130,12 +134,17 @@ def engine(hosts: int = 1, timeout: float = REQUEST_TIMEOUT_SECONDS) -> Any:
     return client
 
 
+def _engine_address() -> tuple[str | None, ...]:
+    return tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
+
+
 def engine_info(client: Any) -> Mapping[str, Any]:
-    """The engine's `docker info` (its size, its name and kernel, its runtimes: what changes only when the engine
-    is reconfigured and restarted), taken afresh unless this process, or the warm process it was forked from,
-    took it less than INFO_MAX_AGE_SECONDS ago. It is the slowest of the engine's answers a job waits for before
-    its containers are made (9 ms here: the engine runs runc and containerd to report their versions)."""
-    address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
+    """The engine's `docker info` (its size, its ID, name and kernel, its runtimes: what changes only when the
+    engine is reconfigured and restarted), taken afresh unless this process, or the warm process it was forked
+    from, took it less than INFO_MAX_AGE_SECONDS ago from an engine that still answers to the API version it
+    had then (`engine`). It is the slowest of the engine's answers a job waits for before its containers are
+    made (9 ms here: the engine runs runc and containerd to report their versions)."""
+    address = _engine_address()
     known = _infos.get(address)
     if known is not None and time.monotonic() - known[0] < INFO_MAX_AGE_SECONDS:
         return known[1]
@@ -145,17 +154,23 @@ def engine_info(client: Any) -> Mapping[str, Any]:
 
 
 def refresh_engine_info() -> None:
-    """Take the engine's info again if it is older than INFO_REFRESH_SECONDS (see `engine_info`); quietly nothing
-    if no engine answers. No connection is left open: a process forked from this one starts with none."""
-    address = tuple(os.environ.get(name) for name in ENGINE_ADDRESS)
-    known = _infos.get(address)
-    if known is not None and time.monotonic() - known[0] < INFO_REFRESH_SECONDS:
+    """For a warm process between its commands: take the engine's info again (see `engine_info`) if the last try
+    was INFO_REFRESH_SECONDS ago or more. Best effort and bounded: one request at the API version this process
+    learnt (none before it has met the engine), nothing if the engine does not answer it within
+    INFO_REFRESH_TIMEOUT_SECONDS, and no new try before INFO_REFRESH_SECONDS. Nothing at all for an engine
+    reached over ssh: docker-py's ssh transport runs a thread, and a warm process never has one (it forks). No
+    connection is left open: a process forked from this one starts with none."""
+    address = _engine_address()
+    version = _api_versions.get(address)
+    if version is None or (os.environ.get("DOCKER_HOST") or "").startswith("ssh://"):
         return
-    with contextlib.suppress(EngineError, DockerException, RequestException):
-        client = engine()
+    if time.monotonic() - _refreshes.get(address, -INFO_REFRESH_SECONDS) < INFO_REFRESH_SECONDS:
+        return
+    _refreshes[address] = time.monotonic()
+    with contextlib.suppress(Exception):  # an engine gone, replaced or failing: the next job asks it itself
+        client = docker.from_env(version=version, timeout=INFO_REFRESH_TIMEOUT_SECONDS)
         try:
-            _infos.pop(address, None)
-            engine_info(client)
+            _infos[address] = (time.monotonic(), client.info())
         finally:
             client.close()
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from launcher.definition import (
     AthenaDatasetDefinition,
@@ -168,22 +167,6 @@ def test_line_map_points_at_each_field(write_job: WriteJob) -> None:
     assert job_file.line_for("arguments[2]") == 6
     assert job_file.line_for("nowhere") is None
 
-
-def test_pyyaml_without_libyaml_reads_a_job_file_as_libyaml_does(write_job: WriteJob,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """Job files are parsed by libyaml where PyYAML has it, else by PyYAML's own parser: to the same values and
-    lines."""
-    name = write_job(GOOD)
-    with_libyaml = read_job_file(name)
-    monkeypatch.setattr(yaml, "__with_libyaml__", False)
-    monkeypatch.delattr(yaml, "CSafeLoader")  # as in a PyYAML built without it
-    alone = read_job_file(name)
-    assert alone.definition == with_libyaml.definition
-    assert [alone.line_for(path) for path in LINE_PATHS] == [with_libyaml.line_for(path) for path in LINE_PATHS]
-
-
-LINE_PATHS = ("instance_count", "env.DEBUG", "inputs[1]", "inputs[1].source", "outputs[0].s3_upload_mode",
-              "arguments[2]", "code")
 
 BAD = [
     pytest.param(
