@@ -158,9 +158,13 @@ def launcher_credentials(reuse_session: bool = False) -> tuple[Any, str | None]:
     import botocore.exceptions
     import botocore.session
 
+    from launcher.local.instance_metadata import probe_first
+
     try:
         session = _session() if reuse_session else botocore.session.get_session()
-        credentials = botocore.credentials.create_credential_resolver(session).load_credentials()
+        resolver = botocore.credentials.create_credential_resolver(session)
+        probe_first(resolver, session)  # no 2 s wait where no instance metadata service answers
+        credentials = resolver.load_credentials()
         if credentials is None:
             return None, "the launcher has no AWS credentials (boto3 found none)"
         served(credentials)  # fails now, before the job starts, if they cannot be had
