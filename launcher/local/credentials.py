@@ -163,10 +163,11 @@ def launcher_credentials(reuse_session: bool = False) -> tuple[Any, str | None]:
     try:
         session = _session() if reuse_session else botocore.session.get_session()
         resolver = botocore.credentials.create_credential_resolver(session)
-        probe_first(resolver, session)  # no 2 s wait where no instance metadata service answers
+        probed = probe_first(resolver, session)  # no 2 s wait where no instance metadata service answers
         credentials = resolver.load_credentials()
         if credentials is None:
-            return None, "the launcher has no AWS credentials (boto3 found none)"
+            skipped = f"; {probed.skipped}" if probed is not None and probed.skipped else ""
+            return None, f"the launcher has no AWS credentials (boto3 found none{skipped})"
         served(credentials)  # fails now, before the job starts, if they cannot be had
     except botocore.exceptions.BotoCoreError as error:
         return None, f"the launcher could not get its AWS credentials ({error})"
